@@ -1,0 +1,25 @@
+// Every `schedcp <command>`. Each component adds one import and one entry in its own section.
+import type { CliCommand } from '../command.js';
+// foundation
+import { serveCommand } from './serve.js';
+import { capabilitiesCommand } from './capabilities.js';
+import { auditCommand } from './audit.js';
+import { configCommand } from './config.js';
+// vm
+// analysis
+// repository
+// verifier
+// tuning
+
+export const commands: CliCommand[] = [
+  // foundation
+  serveCommand,
+  capabilitiesCommand,
+  auditCommand,
+  configCommand,
+  // vm
+  // analysis
+  // repository
+  // verifier
+  // tuning
+];

@@ -1,0 +1,86 @@
+// The one schema for every setting. Each component reads its own section; unknown keys are errors
+// so a typo in a config file is reported instead of silently ignored.
+import { z } from 'zod';
+
+export const SCOPES = ['read', 'verify', 'deploy', 'tune'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const rateLimit = z.object({
+  /** Sustained calls per minute for one client in this tool class. */
+  perMinute: z.number().int().positive(),
+  /** Calls allowed back to back before the sustained rate applies. */
+  burst: z.number().int().positive(),
+}).strict();
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).optional(),
+  cacheDir: z.string().min(1).optional(),
+  http: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(7345),
+    /** Extra Host header names accepted besides loopback names (DNS-rebinding defence). */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    /** Extra Origin hostnames accepted besides loopback (browsers send Origin; CLIs usually do not). */
+    allowedOrigins: z.array(z.string().min(1)).default([]),
+    maxBodyBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
+    rateLimits: z.object({
+      read: rateLimit.default({ perMinute: 600, burst: 60 }),
+      verify: rateLimit.default({ perMinute: 20, burst: 5 }),
+      deploy: rateLimit.default({ perMinute: 10, burst: 3 }),
+      tune: rateLimit.default({ perMinute: 30, burst: 10 }),
+    }).strict().default({
+      read: { perMinute: 600, burst: 60 }, verify: { perMinute: 20, burst: 5 },
+      deploy: { perMinute: 10, burst: 3 }, tune: { perMinute: 30, burst: 10 },
+    }),
+  }).strict().default({
+    host: '127.0.0.1', port: 7345, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 1024 * 1024,
+    rateLimits: {
+      read: { perMinute: 600, burst: 60 }, verify: { perMinute: 20, burst: 5 },
+      deploy: { perMinute: 10, burst: 3 }, tune: { perMinute: 30, burst: 10 },
+    },
+  }),
+  /** Bearer tokens for the HTTP transport. Empty: one is generated on first start and stored in the data dir. */
+  tokens: z.array(z.object({
+    name: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    token: z.string().min(24, 'tokens must be at least 24 characters'),
+    scopes: z.array(z.enum(SCOPES)).min(1),
+  }).strict()).default([]),
+  audit: z.object({
+    /** Read-only calls are always counted; one in N is also written as a full row. 1 = all. */
+    readSampleEvery: z.number().int().min(1).default(10),
+  }).strict().default({ readSampleEvery: 10 }),
+  limits: z.object({
+    maxPolicySourceBytes: z.number().int().positive().default(256 * 1024),
+    maxStringBytes: z.number().int().positive().default(64 * 1024),
+  }).strict().default({ maxPolicySourceBytes: 256 * 1024, maxStringBytes: 64 * 1024 }),
+  vm: z.object({
+    accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+    maxConcurrent: z.number().int().min(1).max(16).default(1),
+    memoryMiB: z.number().int().min(256).max(8192).default(1024),
+    cpus: z.number().int().min(1).max(8).default(2),
+    timeoutSeconds: z.number().int().min(5).max(3600).default(120),
+  }).strict().default({ accel: 'auto', maxConcurrent: 1, memoryMiB: 1024, cpus: 2, timeoutSeconds: 120 }),
+  analysis: z.object({
+    /** Commands run_workload may run besides the built-in registry: name → argv. */
+    workloadCommands: z.record(z.string().regex(/^[a-z0-9_-]+$/), z.array(z.string()).min(1)).default({}),
+    maxProbeSeconds: z.number().int().min(1).max(3600).default(60),
+  }).strict().default({ workloadCommands: {}, maxProbeSeconds: 60 }),
+  repository: z.object({
+    embedding: z.enum(['use-lite', 'transformers', 'hashing']).default('use-lite'),
+    /** Local folder of an ONNX sentence-embedding model for the `transformers` provider. */
+    transformersModelPath: z.string().optional(),
+    allowRemoteModels: z.boolean().default(false),
+  }).strict().default({ embedding: 'use-lite', allowRemoteModels: false }),
+  tuning: z.object({
+    /** Live writes to /proc/sys happen only when this is true and the server runs as root. */
+    liveApply: z.boolean().default(false),
+    /** Narrow the knowledge base's allow-list to these keys (empty: the whole KB). */
+    allow: z.array(z.string()).default([]),
+  }).strict().default({ liveApply: false, allow: [] }),
+  deploy: z.object({
+    enabled: z.boolean().default(false),
+  }).strict().default({ enabled: false }),
+}).strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema> & { dataDir: string; cacheDir: string; configPath: string | undefined };

@@ -1,0 +1,2 @@
+export { run, which, type RunOptions, type RunResult } from './run.js';
+export { sandboxArgs, type SandboxSpec } from './sandbox.js';

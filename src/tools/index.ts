@@ -1,0 +1,30 @@
+// Every MCP tool and resource, one file each. Each component keeps its own section; add a line to
+// yours only. The server registers exactly this list, and the HTTP gate reads scopes from it.
+import type { AnyToolSpec } from '../server/tool.js';
+import type { ResourceSpec } from '../server/resource.js';
+
+// foundation
+import { hostCapabilitiesTool } from './host-capabilities.js';
+import { auditLogTool } from './audit-log.js';
+// analysis
+// repository
+// verifier
+// tuning
+
+export const tools: AnyToolSpec[] = [
+  // foundation
+  hostCapabilitiesTool,
+  auditLogTool,
+  // analysis
+  // repository
+  // verifier
+  // tuning
+];
+
+export const resources: ResourceSpec[] = [
+  // repository
+];
+
+export function findTool(name: string): AnyToolSpec | undefined {
+  return tools.find((t) => t.name === name);
+}
