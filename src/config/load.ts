@@ -27,8 +27,11 @@ export function envOverrides(env: Env): { overrides: Record<string, unknown>; so
   const sources = new Map<string, string>();
   const direct: Record<string, string> = { SCHEDCP_DATA_DIR: 'dataDir', SCHEDCP_CACHE_DIR: 'cacheDir' };
   for (const [name, raw] of Object.entries(env)) {
-    if (raw === undefined || !name.startsWith('SCHEDCP_') || name === 'SCHEDCP_CONFIG') continue;
+    if (raw === undefined || !name.startsWith('SCHEDCP_')) continue;
     const path = direct[name]?.split('.') ?? name.slice('SCHEDCP_'.length).split('__').map(camel);
+    // SCHEDCP_LOG_LEVEL, SCHEDCP_SKIP_VM_TESTS…: process settings, not config keys. A name with
+    // "__" always addresses config, so a typo in a section name is still reported.
+    if (path.length === 1 && !direct[name] && !(path[0]! in configSchema.shape)) continue;
     if (path.some((p) => p.length === 0)) continue;
     let value: unknown = raw;
     try { value = JSON.parse(raw); } catch { /* a plain string */ }

@@ -44,8 +44,8 @@ export const serveCommand: CliCommand = {
     const server = await startHttpServer(app, { host, port, tokens: tokens.tokens });
     app.onClose(() => server.close());
     if (!LOOPBACK.has(host)) app.logger.log('warning', `listening on non-loopback address ${host}: anyone who can reach it and holds a token can call tools; use TLS in front`);
-    app.logger.log('info', 'listening', { url: `http://${host}:${server.port}/mcp`, port: server.port });
     io.err(attachInstructions({ url: `http://${LOOPBACK.has(host) ? '127.0.0.1' : host}:${server.port}/mcp`, generated: tokens.generated, tokenPath: tokens.generatedPath }));
+    app.logger.log('info', 'listening', { url: `http://${host}:${server.port}/mcp`, port: server.port });
     return new Promise<number>(() => undefined);
   },
 };
