@@ -1,0 +1,252 @@
+#define _GNU_SOURCE
+#include "loader_common.h"
+#include <errno.h>
+#include <getopt.h>
+#include <linux/bpf.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+volatile bool exiting;
+uint64_t events_printed, events_dropped;
+
+static void on_signal(int sig) { (void)sig; exiting = true; }
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f) fprintf(f, "\\u%04x", c);
+		else fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void fail(const char *probe, const char *msg)
+{
+	printf("{\"type\":\"error\",\"probe\":");
+	json_str(stdout, probe);
+	printf(",\"message\":");
+	json_str(stdout, msg);
+	printf("}\n");
+	fflush(stdout);
+}
+
+static int libbpf_quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("SCHEDCP_BPF_DEBUG")) return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+void quiet_libbpf(void) { libbpf_set_print(libbpf_quiet_print); }
+
+/* Classic tracepoints need tracefs. Mount it in a private mount namespace so nothing is left behind. */
+int ensure_tracefs(char *why, size_t len)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;
+	if (unshare(CLONE_NEWNS) != 0) {
+		snprintf(why, len, "tracefs not mounted and unshare(CLONE_NEWNS) failed: %s", strerror(errno));
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0) {
+		snprintf(why, len, "could not mount tracefs in a private namespace: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void select_programs(struct bpf_object *obj, int mode)
+{
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		if (strncmp(sec, "tp_btf/", 7) == 0) bpf_program__set_autoload(prog, mode == ATTACH_TP_BTF);
+		else if (strncmp(sec, "tracepoint/", 11) == 0) bpf_program__set_autoload(prog, mode == ATTACH_TRACEPOINT);
+	}
+}
+
+static void report_overhead(struct bpf_object *obj, double elapsed_s)
+{
+	struct bpf_program *prog;
+	uint64_t run_ns = 0, run_cnt = 0;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+		run_ns += info.run_time_ns;
+		run_cnt += info.run_cnt;
+	}
+	printf("\"overhead\":{\"run_time_ns\":%llu,\"run_cnt\":%llu,\"ns_per_event\":%.1f,\"events_per_s\":%.1f}",
+	       (unsigned long long)run_ns, (unsigned long long)run_cnt,
+	       run_cnt ? (double)run_ns / run_cnt : 0.0, elapsed_s > 0 ? run_cnt / elapsed_s : 0.0);
+}
+
+static void usage(const char *name)
+{
+	fprintf(stderr, "usage: %s --duration-ms N [--pid TGID] [--comm NAME] [--cgroup-id ID] [--max-events N] "
+			"[--interval-ms N] [--top N] [--attach auto|tp_btf|tracepoint]\n", name);
+}
+
+int probe_main(int argc, char **argv, const struct probe_ops *ops)
+{
+	struct probe_args a = { .duration_ms = 0, .interval_ms = 1000, .max_events = 1000, .forced_mode = -1, .top = 20 };
+	static const struct option opts[] = {
+		{ "duration-ms", required_argument, 0, 'd' }, { "pid", required_argument, 0, 'p' },
+		{ "comm", required_argument, 0, 'c' }, { "cgroup-id", required_argument, 0, 'g' },
+		{ "max-events", required_argument, 0, 'm' }, { "interval-ms", required_argument, 0, 'i' },
+		{ "attach", required_argument, 0, 'a' }, { "top", required_argument, 0, 't' }, { 0, 0, 0, 0 },
+	};
+	int c;
+	char why[512] = "", first_failure[512] = "";
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': a.duration_ms = strtoull(optarg, NULL, 10); break;
+		case 'p': a.pid = strtoul(optarg, NULL, 10); break;
+		case 'c': snprintf(a.comm, sizeof(a.comm), "%s", optarg); a.has_comm = true; break;
+		case 'g': a.cgroup_id = strtoull(optarg, NULL, 10); break;
+		case 'm': a.max_events = strtoull(optarg, NULL, 10); break;
+		case 'i': a.interval_ms = strtoull(optarg, NULL, 10); break;
+		case 't': a.top = strtoul(optarg, NULL, 10); break;
+		case 'a':
+			if (!strcmp(optarg, "tp_btf")) a.forced_mode = ATTACH_TP_BTF;
+			else if (!strcmp(optarg, "tracepoint")) a.forced_mode = ATTACH_TRACEPOINT;
+			else if (strcmp(optarg, "auto")) { usage(argv[0]); return 2; }
+			break;
+		default: usage(argv[0]); return 2;
+		}
+	}
+	if (a.duration_ms == 0 || a.interval_ms == 0) { usage(argv[0]); return 2; }
+	if (!ops->supports_task_filters && (a.pid || a.cgroup_id || a.has_comm)) {
+		fail(ops->name, "this probe observes device completions in interrupt context and cannot filter by pid, comm or cgroup");
+		return 2;
+	}
+	quiet_libbpf();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	/* Per-program run time/count while this fd is open; closing it restores the previous setting. */
+	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	uint64_t t0 = now_ns();
+	void *skel = NULL;
+	int mode = ATTACH_OTHER;
+	int first = ops->dual_attach ? (a.forced_mode >= 0 ? a.forced_mode : ATTACH_TP_BTF) : ATTACH_OTHER;
+	int last = ops->dual_attach ? (a.forced_mode >= 0 ? a.forced_mode : ATTACH_TRACEPOINT) : ATTACH_OTHER;
+	for (int m = first; m <= last; m++) {
+		if (m == ATTACH_TRACEPOINT && a.cgroup_id) {
+			snprintf(why, sizeof(why), "classic tracepoints give no task pointer, so a cgroup filter needs tp_btf");
+			if (!first_failure[0]) snprintf(first_failure, sizeof(first_failure), "%s", why);
+			continue;
+		}
+		if (m == ATTACH_TRACEPOINT && ensure_tracefs(why, sizeof(why)) != 0) {
+			if (!first_failure[0]) snprintf(first_failure, sizeof(first_failure), "%s", why);
+			continue;
+		}
+		skel = ops->open();
+		if (!skel) { snprintf(why, sizeof(why), "open failed: %s", strerror(errno)); skel = NULL; continue; }
+		if (ops->dual_attach) select_programs(ops->object(skel), m);
+		ops->configure(skel, &a);
+		int err = ops->load(skel);
+		if (err) snprintf(why, sizeof(why), "%s load failed: %s", m == ATTACH_TP_BTF ? "tp_btf" : m == ATTACH_TRACEPOINT ? "tracepoint" : "program", strerror(-err));
+		else if ((err = ops->attach(skel, &a)) != 0)
+			snprintf(why, sizeof(why), "%s attach failed: %s", m == ATTACH_TP_BTF ? "tp_btf" : m == ATTACH_TRACEPOINT ? "tracepoint" : "program", strerror(err < 0 ? -err : err));
+		if (!err) { mode = m; break; }
+		if (!first_failure[0]) snprintf(first_failure, sizeof(first_failure), "%s", why);
+		ops->destroy(skel);
+		skel = NULL;
+	}
+	if (!skel) {
+		char msg[1100];
+		snprintf(msg, sizeof(msg), "could not attach with tp_btf or classic tracepoints: %s%s%s", first_failure,
+			 strcmp(first_failure, why) ? "; then " : "", strcmp(first_failure, why) ? why : "");
+		fail(ops->name, msg);
+		if (stats_fd >= 0) close(stats_fd);
+		return 3;
+	}
+	uint64_t t_attached = now_ns();
+	printf("{\"type\":\"attached\",\"probe\":\"%s\",\"attach\":\"%s\",\"attach_ms\":%.2f,\"bpf_stats\":%s",
+	       ops->name, mode == ATTACH_TP_BTF ? "tp_btf" : mode == ATTACH_TRACEPOINT ? "tracepoint" : "perf_event",
+	       (t_attached - t0) / 1e6, stats_fd >= 0 ? "true" : "false");
+	if (mode == ATTACH_TRACEPOINT && first_failure[0]) { printf(",\"fallback_reason\":"); json_str(stdout, first_failure); }
+	printf("}\n");
+	fflush(stdout);
+
+	uint64_t end = t_attached + a.duration_ms * 1000000ull, next_tick = t_attached + a.interval_ms * 1000000ull;
+	while (!exiting) {
+		uint64_t now = now_ns();
+		if (now >= end) break;
+		if (now >= next_tick) {
+			printf("{\"type\":\"tick\",\"elapsed_ms\":%llu,\"duration_ms\":%llu}\n",
+			       (unsigned long long)((now - t_attached) / 1000000), (unsigned long long)a.duration_ms);
+			fflush(stdout);
+			next_tick += a.interval_ms * 1000000ull;
+		}
+		uint64_t wait = end - now < 100000000ull ? end - now : 100000000ull;
+		if (ops->poll) ops->poll(skel, (int)(wait / 1000000) + 1);
+		else usleep(wait / 1000);
+	}
+	if (ops->poll) ops->poll(skel, 0);
+	double elapsed_s = (now_ns() - t_attached) / 1e9;
+	printf("{\"type\":\"result\",\"probe\":\"%s\",\"attach\":\"%s\",\"duration_ms\":%.1f,\"interrupted\":%s,\"events_printed\":%llu,\"events_dropped\":%llu,\"data\":{",
+	       ops->name, mode == ATTACH_TP_BTF ? "tp_btf" : mode == ATTACH_TRACEPOINT ? "tracepoint" : "perf_event",
+	       elapsed_s * 1000, exiting ? "true" : "false", (unsigned long long)events_printed, (unsigned long long)events_dropped);
+	ops->report(skel, &a);
+	printf("},");
+	report_overhead(ops->object(skel), elapsed_s);
+	printf("}\n");
+	fflush(stdout);
+	ops->destroy(skel);
+	if (stats_fd >= 0) close(stats_fd);
+	return 0;
+}
+
+void print_hist(int fd, const char *unit)
+{
+	printf("\"histogram\":{\"unit\":\"%s\",\"buckets\":[", unit);
+	bool first = true;
+	for (uint32_t slot = 0; slot < 32; slot++) {
+		uint64_t v = 0;
+		if (bpf_map_lookup_elem(fd, &slot, &v) != 0 || v == 0) continue;
+		uint64_t lo = slot == 0 ? 0 : 1ull << slot, hi = (1ull << (slot + 1)) - 1;
+		printf("%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}", first ? "" : ",", (unsigned long long)lo,
+		       (unsigned long long)hi, (unsigned long long)v);
+		first = false;
+	}
+	printf("]}");
+}
+
+/* Read every (key, value) of a hash map into an array of records {key; value at value_offset}. */
+size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec, void **out)
+{
+	size_t cap = 256, n = 0;
+	char *buf = malloc(cap * rec), key[64], next[64];
+	void *prev = NULL;
+	while (buf && bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (n == cap) { char *nb = realloc(buf, (cap *= 2) * rec); if (!nb) break; buf = nb; }
+		if (bpf_map_lookup_elem(fd, next, buf + n * rec + value_offset) == 0) {
+			memcpy(buf + n * rec, next, key_size);
+			n++;
+		}
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	*out = buf;
+	return n;
+}
