@@ -1,0 +1,76 @@
+// Pure checks on policy source text before anything is compiled: size, is it C at all, includes
+// only from the kit's header set, no inline assembly, a license. Each problem names the line.
+import type { Finding } from './rules.js';
+
+/** Header roots a policy may include (all from the VM kit's include dir). */
+export const ALLOWED_INCLUDES: readonly RegExp[] = [/^scx\/[A-Za-z0-9_./-]+\.h$/, /^bpf\/[A-Za-z0-9_./-]+\.h$/, /^vmlinux\.h$/];
+
+/** Blank out comments and string/char literals (keeping newlines and string quotes) so checks see only code. */
+export function stripCommentsAndStrings(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === '/' && next === '/') { while (i < text.length && text[i] !== '\n') { out += ' '; i++; } continue; }
+    if (c === '/' && next === '*') {
+      out += '  '; i += 2;
+      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) { out += text[i] === '\n' ? '\n' : ' '; i++; }
+      out += '  '; i += 2; continue;
+    }
+    if (c === '"' || c === "'") {
+      out += c; i++;
+      while (i < text.length && text[i] !== c && text[i] !== '\n') { if (text[i] === '\\') { out += ' '; i++; } out += ' '; i++; }
+      if (i < text.length) { out += text[i]; i++; }
+      continue;
+    }
+    out += c; i++;
+  }
+  return out;
+}
+
+export interface SourceCheck { findings: Finding[]; isC: boolean }
+
+export function checkSource(text: string, maxBytes: number): SourceCheck {
+  const findings: Finding[] = [];
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) {
+    return { isC: false, findings: [{ rule: 'source_too_large', severity: 'error', message: `The policy source is ${bytes} bytes; the limit is ${maxBytes} bytes (config limits.maxPolicySourceBytes).` }] };
+  }
+  if (text.includes('\0') || text.includes('\uFFFD')) {
+    return { isC: false, findings: [{ rule: 'not_c_source', severity: 'error', message: 'The policy source contains NUL bytes or invalid UTF-8: expected C source text (or pass a compiled .bpf.o by path).' }] };
+  }
+  const code = stripCommentsAndStrings(text);
+  const lines = code.split('\n');
+  const looksLikeC = /[{};]/.test(code) && /\b(SEC|BPF_STRUCT_OPS|SCX_OPS_DEFINE|struct|void|int|s32|u32|u64|char)\b/.test(code);
+  if (!looksLikeC || /^#!/.test(text)) {
+    const first = text.trimStart().split('\n')[0] ?? '';
+    return { isC: false, findings: [{ rule: 'not_c_source', severity: 'error', message: `The policy does not look like C source (first line ${JSON.stringify(first.slice(0, 60))}): expected a sched_ext BPF program in C that includes <scx/common.bpf.h>.` }] };
+  }
+  const raw = text.split('\n');
+  lines.forEach((line, index) => {
+    const lineNo = index + 1;
+    const directive = /^\s*#\s*(include_next|include|import|embed)\b/.exec(line);
+    if (directive) {
+      const target = /^\s*#\s*\w+\s*[<"]([^>"]*)[>"]/.exec(raw[index] ?? '');
+      const path = target?.[1];
+      if (directive[1] !== 'include') {
+        findings.push({ rule: 'include_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: #${directive[1]} is not allowed; use #include <scx/common.bpf.h> and the kit's headers.` });
+      } else if (!path) {
+        findings.push({ rule: 'include_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: computed #include (${JSON.stringify((raw[index] ?? '').trim().slice(0, 60))}) is not allowed; name the header literally.` });
+      } else if (path.startsWith('/') || path.split('/').includes('..') || !ALLOWED_INCLUDES.some((re) => re.test(path))) {
+        findings.push({ rule: 'include_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: #include ${JSON.stringify(path)} is outside the allowed headers. Allowed: <scx/*.h>, <bpf/*.h>, "vmlinux.h" from the VM kit; host paths and .. are refused.` });
+      }
+    }
+    if (/\b(asm|__asm__|__asm)\b\s*(volatile|__volatile__|goto|inline)?\s*\(/.test(line)) {
+      findings.push({ rule: 'inline_asm', severity: 'error', line: lineNo, message: `Line ${lineNo}: inline assembly is not allowed in policies (it bypasses the static helper and kfunc checks).` });
+    }
+    if (/__builtin_(?!expect|memcpy|memset|memcmp|offsetof|preserve_|bswap|ctz|clz|popcount|constant_p|types_compatible_p|choose_expr|unreachable|btf_type_id)/.test(line)) {
+      findings.push({ rule: 'builtin_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: ${/__builtin_\w+/.exec(line)?.[0]} is not on the allowed compiler builtins.` });
+    }
+  });
+  if (!/SEC\s*\(\s*"license"\s*\)/.test(text)) {
+    findings.push({ rule: 'license_missing', severity: 'error', message: 'The policy declares no license. Add: char _license[] SEC("license") = "GPL"; (sched_ext needs a GPL-compatible license).' });
+  }
+  return { isC: true, findings };
+}
