@@ -4,11 +4,20 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+// Works from test/helpers (vitest) and from dist/test/helpers (benchmarks): the repo root is the
+// nearest directory above with schedcp's package.json.
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json'))) return dir;
+  }
+  throw new Error(`no schedcp checkout above ${start}`);
+}
+
+export const REPO_ROOT = findRepoRoot(import.meta.dirname);
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 function assertBuilt(): void {
