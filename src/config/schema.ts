@@ -70,7 +70,11 @@ export const configSchema = z.object({
     /** Local folder of an ONNX sentence-embedding model for the `transformers` provider. */
     transformersModelPath: z.string().optional(),
     allowRemoteModels: z.boolean().default(false),
-  }).strict().default({ embedding: 'use-lite', allowRemoteModels: false }),
+    /** Trials on a target workload a verified policy must win (bootstrap CI) before promotion. */
+    promoteAfterTrials: z.number().int().min(1).max(100).default(3),
+    /** Consecutive failed/rolled-back deployments that quarantine a policy. */
+    quarantineAfterDeployFailures: z.number().int().min(1).max(100).default(2),
+  }).strict().default({ embedding: 'use-lite', allowRemoteModels: false, promoteAfterTrials: 3, quarantineAfterDeployFailures: 2 }),
   tuning: z.object({
     /** Live writes to /proc/sys happen only when this is true and the server runs as root. */
     liveApply: z.boolean().default(false),

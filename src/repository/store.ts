@@ -1,0 +1,155 @@
+// SQL for the repository's tables: plain reads and writes, no rules (those live in curation.ts).
+import type { Db } from '../db/index.js';
+import type { Direction } from '../stats/index.js';
+import type { PolicyMetadata, PolicyStatus, Provenance } from './metadata.js';
+import type { PerfSample } from './curation.js';
+
+export interface Policy {
+  id: number;
+  name: string;
+  version: number;
+  source: string;
+  sourceSha256: string;
+  objectSha256: string | null;
+  description: string;
+  algorithm: string;
+  metadata: PolicyMetadata;
+  provenance: Provenance;
+  parentId: number | null;
+  status: PolicyStatus;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface NewPolicy {
+  name: string;
+  version: number;
+  source: string;
+  sourceSha256: string;
+  objectSha256?: string | null;
+  metadata: PolicyMetadata;
+  provenance: Provenance;
+  parentId: number | null;
+  createdBy: string;
+}
+
+export interface StatusChange { id: number; policyId: number; from: PolicyStatus | null; to: PolicyStatus; reason: string; actor: string; at: string }
+export interface VerificationRecord { id: number; policyId: number; verificationId: string; verdict: 'pass' | 'warn' | 'fail'; tokenId: string | null; detail: string | null; at: string }
+export interface PerformanceRecord {
+  id: number; policyId: number; workload: string; metric: string; direction: Direction; value: number; baseline: number | null;
+  ratio: number | null; spread: number | null; host: string | null; kit: string | null; source: 'verify_run' | 'benchmark' | 'deployment'; at: string;
+}
+export interface DeploymentRecord { id: number; policyId: number; result: 'success' | 'failure' | 'rolled_back'; detail: string | null; host: string | null; at: string }
+
+function toPolicy(r: Record<string, unknown>): Policy {
+  return {
+    id: r.id as number, name: r.name as string, version: r.version as number, source: r.source as string,
+    sourceSha256: r.source_sha256 as string, objectSha256: (r.object_sha256 as string | null) ?? null,
+    description: r.description as string, algorithm: r.algorithm as string,
+    metadata: JSON.parse(r.metadata_json as string) as PolicyMetadata, provenance: r.provenance as Provenance,
+    parentId: (r.parent_id as number | null) ?? null, status: r.status as PolicyStatus,
+    createdBy: r.created_by as string, createdAt: r.created_at as string,
+  };
+}
+
+export class PolicyStore {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  byId(id: number): Policy | undefined {
+    const r = this.db.prepare('SELECT * FROM policies WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return r && toPolicy(r);
+  }
+
+  byName(name: string, version?: number): Policy | undefined {
+    const r = (version === undefined
+      ? this.db.prepare('SELECT * FROM policies WHERE name = ? ORDER BY version DESC LIMIT 1').get(name)
+      : this.db.prepare('SELECT * FROM policies WHERE name = ? AND version = ?').get(name, version)) as Record<string, unknown> | undefined;
+    return r && toPolicy(r);
+  }
+
+  bySourceSha(sha: string): Policy | undefined {
+    const r = this.db.prepare('SELECT * FROM policies WHERE source_sha256 = ? ORDER BY id DESC LIMIT 1').get(sha) as Record<string, unknown> | undefined;
+    return r && toPolicy(r);
+  }
+
+  versions(name: string): Array<{ id: number; version: number; status: PolicyStatus; sourceSha256: string; createdAt: string }> {
+    return (this.db.prepare('SELECT id, version, status, source_sha256, created_at FROM policies WHERE name = ? ORDER BY version').all(name) as Array<Record<string, unknown>>)
+      .map((r) => ({ id: r.id as number, version: r.version as number, status: r.status as PolicyStatus, sourceSha256: r.source_sha256 as string, createdAt: r.created_at as string }));
+  }
+
+  /** The newest version of every policy name. */
+  latestAll(): Policy[] {
+    return (this.db.prepare(`SELECT p.* FROM policies p JOIN (SELECT name, max(version) AS v FROM policies GROUP BY name) l
+      ON l.name = p.name AND l.v = p.version ORDER BY p.name`).all() as Array<Record<string, unknown>>).map(toPolicy);
+  }
+
+  insert(p: NewPolicy, initialStatus: PolicyStatus, reason: string): Policy {
+    const info = this.db.prepare(`INSERT INTO policies (name, version, source, source_sha256, object_sha256, description, algorithm, metadata_json, provenance, parent_id, status, created_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(p.name, p.version, p.source, p.sourceSha256, p.objectSha256 ?? null, p.metadata.description,
+      p.metadata.algorithm, JSON.stringify(p.metadata), p.provenance, p.parentId, initialStatus, p.createdBy);
+    const id = Number(info.lastInsertRowid);
+    this.db.prepare('INSERT INTO policy_status_changes (policy_id, from_status, to_status, reason, actor) VALUES (?, NULL, ?, ?, ?)').run(id, initialStatus, reason, p.createdBy);
+    return this.byId(id)!;
+  }
+
+  setObjectSha(id: number, sha: string): void {
+    this.db.prepare('UPDATE policies SET object_sha256 = ? WHERE id = ?').run(sha, id);
+  }
+
+  setStatus(id: number, from: PolicyStatus, to: PolicyStatus, reason: string, actor: string): void {
+    this.db.prepare('UPDATE policies SET status = ? WHERE id = ?').run(to, id);
+    this.db.prepare('INSERT INTO policy_status_changes (policy_id, from_status, to_status, reason, actor) VALUES (?, ?, ?, ?, ?)').run(id, from, to, reason, actor);
+  }
+
+  statusChanges(policyId: number): StatusChange[] {
+    return (this.db.prepare('SELECT * FROM policy_status_changes WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+      id: r.id as number, policyId: r.policy_id as number, from: (r.from_status as PolicyStatus | null) ?? null, to: r.to_status as PolicyStatus,
+      reason: r.reason as string, actor: r.actor as string, at: r.at as string,
+    }));
+  }
+
+  addVerification(policyId: number, v: { verificationId: string; verdict: 'pass' | 'warn' | 'fail'; tokenId?: string | undefined; detail?: string | undefined }): number {
+    return Number(this.db.prepare('INSERT INTO policy_verifications (policy_id, verification_id, verdict, token_id, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(policyId, v.verificationId, v.verdict, v.tokenId ?? null, v.detail ?? null).lastInsertRowid);
+  }
+
+  verifications(policyId: number): VerificationRecord[] {
+    return (this.db.prepare('SELECT * FROM policy_verifications WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+      id: r.id as number, policyId: r.policy_id as number, verificationId: r.verification_id as string, verdict: r.verdict as 'pass' | 'warn' | 'fail',
+      tokenId: (r.token_id as string | null) ?? null, detail: (r.detail as string | null) ?? null, at: r.at as string,
+    }));
+  }
+
+  addPerformance(policyId: number, p: Omit<PerformanceRecord, 'id' | 'policyId' | 'at'>): number {
+    return Number(this.db.prepare(`INSERT INTO policy_performance (policy_id, workload, metric, direction, value, baseline, ratio, spread, host, kit, source)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(policyId, p.workload, p.metric, p.direction, p.value, p.baseline, p.ratio, p.spread, p.host, p.kit, p.source).lastInsertRowid);
+  }
+
+  performance(policyId: number): PerformanceRecord[] {
+    return (this.db.prepare('SELECT * FROM policy_performance WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+      id: r.id as number, policyId: r.policy_id as number, workload: r.workload as string, metric: r.metric as string, direction: r.direction as Direction,
+      value: r.value as number, baseline: (r.baseline as number | null) ?? null, ratio: (r.ratio as number | null) ?? null, spread: (r.spread as number | null) ?? null,
+      host: (r.host as string | null) ?? null, kit: (r.kit as string | null) ?? null, source: r.source as PerformanceRecord['source'], at: r.at as string,
+    }));
+  }
+
+  perfSamples(policyId: number): PerfSample[] {
+    return this.performance(policyId).map((p) => ({ workload: p.workload, metric: p.metric, direction: p.direction, value: p.value, baseline: p.baseline }));
+  }
+
+  addDeployment(policyId: number, d: { result: DeploymentRecord['result']; detail?: string | undefined; host?: string | undefined }): number {
+    return Number(this.db.prepare('INSERT INTO policy_deployments (policy_id, result, detail, host) VALUES (?, ?, ?, ?)')
+      .run(policyId, d.result, d.detail ?? null, d.host ?? null).lastInsertRowid);
+  }
+
+  deployments(policyId: number): DeploymentRecord[] {
+    return (this.db.prepare('SELECT * FROM policy_deployments WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+      id: r.id as number, policyId: r.policy_id as number, result: r.result as DeploymentRecord['result'],
+      detail: (r.detail as string | null) ?? null, host: (r.host as string | null) ?? null, at: r.at as string,
+    }));
+  }
+}

@@ -1,0 +1,49 @@
+// Calls into src/verifier through its published contract. Loaded lazily so the repository works
+// (search, store, curation) on builds where the verifier component is absent; callers get a
+// precondition_failed naming what is missing instead.
+import type { App } from '../app.js';
+import { SchedcpError } from '../errors.js';
+
+export interface StaticStageResult {
+  verdict: 'pass' | 'warn' | 'fail';
+  reason?: string;
+  findings: Array<{ rule: string; severity: 'error' | 'warning' | 'info'; message: string; line?: number }>;
+  objectSha256?: string;
+  sourceSha256: string;
+  ops: string[];
+  durationMs: number;
+}
+
+export interface Verification {
+  id: string | number;
+  verdict: 'pass' | 'warn' | 'fail';
+  stages: unknown;
+  token?: string | { id?: string; token?: string };
+}
+
+interface VerifierModule {
+  runStaticStage(app: App, input: { source: string; fileName?: string }, options?: { signal?: AbortSignal }): Promise<StaticStageResult>;
+  verifyPolicy(app: App, input: { source: string; fileName?: string; name?: string }, options: { signal?: AbortSignal; onProgress?: (done: number, total: number, message: string) => void }): Promise<Verification>;
+}
+
+const VERIFIER_MODULE = '../verifier/index.js';
+
+export async function loadVerifier(): Promise<VerifierModule> {
+  let mod: Partial<VerifierModule>;
+  try {
+    mod = await import(VERIFIER_MODULE) as Partial<VerifierModule>;
+  } catch (error) {
+    throw new SchedcpError('precondition_failed', `The verifier component is not available in this build (${(error as Error).message}).`, { cause: error });
+  }
+  if (typeof mod.runStaticStage !== 'function' || typeof mod.verifyPolicy !== 'function') {
+    throw new SchedcpError('precondition_failed', 'The verifier component does not export runStaticStage/verifyPolicy.');
+  }
+  return mod as VerifierModule;
+}
+
+/** The token id to store as evidence: tokens may be opaque strings or objects with an id. */
+export function tokenIdOf(token: Verification['token']): string | undefined {
+  if (token === undefined) return undefined;
+  if (typeof token === 'string') return token.length > 64 ? `${token.slice(0, 64)}…` : token;
+  return token.id ?? token.token?.slice(0, 64);
+}
