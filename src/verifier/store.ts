@@ -1,5 +1,6 @@
 // The evidence store: one row per verification with the full stage outputs as JSON, its digest,
 // and the token issued (if any). Only the verifier touches this table.
+import type { App } from '../app.js';
 import type { Db, Migration } from '../db/index.js';
 import { SchedcpError } from '../errors.js';
 
@@ -64,4 +65,9 @@ export class VerificationStore {
       evidence: JSON.parse(r.evidence_json as string), evidenceSha256: r.evidence_sha256 as string, token: r.token as string | null,
     };
   }
+}
+
+/** The evidence store, with the verifier's migrations applied on first use. */
+export function verificationStoreOf(app: App): VerificationStore {
+  return app.component('verifier', (a) => new VerificationStore(a.db), verifierMigrations);
 }

@@ -1,0 +1,92 @@
+// The verifier component's public API (see docs/verifier.md): the staged verification pipeline,
+// the static stage on its own, evidence retrieval and deployment-token checks.
+import { readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import type { App } from '../app.js';
+import { sha256Hex } from '../audit/index.js';
+import { SchedcpError } from '../errors.js';
+import { getKit } from '../vm/kit.js';
+import { loadOrCreateSigningKey } from './keys.js';
+import { verificationStoreOf, type VerificationRow } from './store.js';
+import { checkToken, DEPLOY_MODES, type DeployMode, type TokenClaims } from './token.js';
+
+export { verifyPolicy, verifyPolicies, verifierVersion, DEFAULT_TOKEN_TTL_SECONDS, type VerifyInput, type VerifyOptions } from './pipeline.js';
+export { runStaticStage, staticStage } from './static-stage.js';
+export { inspectObject, type ObjectReport } from './inspect.js';
+export { evaluateRules, loadRules, type Finding } from './rules.js';
+export { verifierMigrations, verificationStoreOf } from './store.js';
+export { DEPLOY_MODES, type DeployMode, type TokenClaims } from './token.js';
+export type { Verification, StageResult, StageSummary, StaticStageResult, FailureClass, StageName } from './types.js';
+
+
+export type DetailLevel = 'summary' | 'stages' | 'full';
+
+/** Drop the bulky parts (logs, workload output, per-program tables) below detail 'full'. */
+function trimEvidence(evidence: unknown, detail: DetailLevel): unknown {
+  if (detail === 'full') return evidence;
+  const e = evidence as { stages?: Array<{ stage: string; verdict: string; summary: string; reason?: string; durationMs: number; evidence?: Record<string, unknown> }> };
+  if (detail === 'summary') return undefined;
+  return {
+    ...e,
+    stages: (e.stages ?? []).map((s) => {
+      const ev = { ...(s.evidence ?? {}) } as Record<string, unknown>;
+      for (const bulky of ['verifierLogTail', 'libbpfLog', 'sections', 'dmesg', 'console']) delete ev[bulky];
+      if (Array.isArray(ev.findings)) ev.findings = (ev.findings as Array<{ severity: string }>).filter((f) => f.severity !== 'info').slice(0, 20);
+      if (Array.isArray(ev.workloads)) ev.workloads = (ev.workloads as Array<Record<string, unknown>>).map(({ output: _o, ...w }) => w);
+      if (ev.object && typeof ev.object === 'object') { const { sections: _s, ...obj } = ev.object as Record<string, unknown>; ev.object = obj; }
+      return { ...s, evidence: ev };
+    }),
+  };
+}
+
+export function getVerification(app: App, id: number, detail: DetailLevel = 'stages'): Omit<VerificationRow, 'evidence'> & { evidence?: unknown; stages: Array<{ stage: string; verdict: string; summary: string }> } {
+  const row = verificationStoreOf(app).get(id);
+  const stages = ((row.evidence as { stages?: Array<{ stage: string; verdict: string; summary: string; reason?: string; durationMs: number }> }).stages ?? [])
+    .map((s) => ({ stage: s.stage, verdict: s.verdict, summary: s.summary, durationMs: s.durationMs, ...(s.reason ? { reason: s.reason } : {}) }));
+  const { evidence, ...rest } = row;
+  const trimmed = trimEvidence(evidence, detail);
+  return { ...rest, stages, ...(trimmed !== undefined ? { evidence: trimmed } : {}) };
+}
+
+export interface TokenCheckOptions {
+  /** sha256 of the policy object about to be deployed. */
+  policySha256?: string;
+  /** Expected kit kernel release; default: the current kit's. */
+  kernelRelease?: string;
+  mode?: DeployMode;
+  /** Seconds since the epoch (default now). */
+  now?: number;
+}
+
+export interface TokenVerdict { valid: boolean; reason?: string; claims?: TokenClaims }
+
+export async function verifyToken(app: App, token: string, options: TokenCheckOptions = {}): Promise<TokenVerdict> {
+  if (options.mode && !DEPLOY_MODES.includes(options.mode)) throw new SchedcpError('invalid_argument', `Deploy mode ${JSON.stringify(options.mode)} is unknown; use ${DEPLOY_MODES.join(' or ')}.`);
+  let kernelRelease = options.kernelRelease;
+  if (kernelRelease === undefined) {
+    try {
+      kernelRelease = (await getKit(app.config)).manifest.versions.kernelRelease;
+    } catch (error) {
+      return { valid: false, reason: `cannot check the token's kit version: ${(error as Error).message}` };
+    }
+  }
+  const key = loadOrCreateSigningKey(app.config.dataDir);
+  const keys = new Map<string, KeyObject>([[key.kid, key.publicKey]]);
+  const check = checkToken(token, keys, {
+    now: options.now ?? Math.floor(Date.now() / 1000), kernelRelease,
+    ...(options.policySha256 ? { policySha256: options.policySha256 } : {}), ...(options.mode ? { mode: options.mode } : {}),
+  });
+  if (!check.valid) return { valid: false, reason: check.reason, ...(check.claims ? { claims: check.claims } : {}) };
+  // The evidence the token cites must still be here, unchanged.
+  let row: VerificationRow;
+  try { row = verificationStoreOf(app).get(check.claims.evidenceId); } catch {
+    return { valid: false, reason: `the token cites verification ${check.claims.evidenceId}, which is not in this installation's evidence store`, claims: check.claims };
+  }
+  if (row.evidenceSha256 !== check.claims.evidenceSha256) return { valid: false, reason: `the evidence of verification ${row.id} no longer matches the digest in the token`, claims: check.claims };
+  return { valid: true, claims: check.claims };
+}
+
+/** sha256 of a policy object file, for `verifyToken({policySha256})`. */
+export function objectSha256(path: string): string {
+  return sha256Hex(readFileSync(path));
+}

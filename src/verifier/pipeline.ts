@@ -1,0 +1,182 @@
+// The verification pipeline: static → kernel verifier → dynamic → performance → token. Stops at
+// the first hard failure and names it; stores every stage's evidence; batches policies per VM boot.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App } from '../app.js';
+import { canonicalJson, sha256Hex } from '../audit/index.js';
+import { SchedcpError } from '../errors.js';
+import { SCHEDCP_VERSION } from '../server/version.js';
+import { getKit } from '../vm/kit.js';
+import { runInVm } from '../vm/run.js';
+import type { Kit, VmRunResult } from '../vm/types.js';
+import { loadOrCreateSigningKey } from './keys.js';
+import { recordInRepository } from './repository-bridge.js';
+import { loadRules } from './rules.js';
+import { INPUT_RULES, staticStage, type StaticInput } from './static-stage.js';
+import { loadSuite } from './suite.js';
+import { signToken, type DeployMode, type TokenClaims } from './token.js';
+import type { StageResult, StaticStageResult, Verification } from './types.js';
+import { verificationStoreOf } from './store.js';
+import { dynamicStage, kernelVerifierStage, performanceStage, planWorkloads, type PerfComparison } from './vm-stages.js';
+
+export interface VerifyInput extends StaticInput {
+  /** Label in reports (policy name or file name). */
+  label?: string;
+  repositoryPolicyId?: number;
+}
+
+export interface VerifyOptions {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, message: string) => void;
+  /** Stop after the static stage (no VM, no token). */
+  staticOnly?: boolean;
+  /** Run the performance regression check (default true). Without it tokens allow canary deploys only. */
+  perf?: boolean;
+  /** Wall-clock limit for the VM run. */
+  timeoutSeconds?: number;
+  tokenTtlSeconds?: number;
+}
+
+export const DEFAULT_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+export function verifierVersion(): string {
+  return `${SCHEDCP_VERSION}+rules.${loadRules().version}`;
+}
+
+function staticAsStage(s: StaticStageResult): StageResult<StaticStageResult> {
+  const summary = s.verdict === 'fail'
+    ? s.reason ?? 'static checks failed'
+    : `${s.ops.length} ops (${s.ops.join(', ') || 'none'}); ${s.findings.filter((f) => f.severity === 'warning').length} warnings; est. ${s.overhead?.nsPerSchedulingEvent.toFixed(0) ?? '?'} ns/scheduling event`;
+  return { stage: 'static', verdict: s.verdict, durationMs: s.durationMs, summary, ...(s.reason ? { reason: s.reason } : {}), ...(s.failureClass ? { failureClass: s.failureClass } : {}), evidence: s };
+}
+
+interface Pending { input: VerifyInput; label: string; stages: StageResult[]; objectPath?: string; static: StaticStageResult; started: number }
+
+export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], options: VerifyOptions = {}): Promise<Verification[]> {
+  const perf = options.perf ?? true;
+  const suite = loadSuite();
+  const total = options.staticOnly ? 1 : perf ? 4 : 3;
+  const progress = (done: number, message: string) => options.onProgress?.(done, total, message);
+  const workDir = mkdtempSync(join(tmpdir(), 'schedcp-verify-'));
+  try {
+    const pending: Pending[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const label = input.label ?? input.fileName ?? `policy${index + 1}`;
+      progress(0, `static checks: ${label}`);
+      const started = performance.now();
+      const dir = join(workDir, String(index));
+      mkdirSync(dir);
+      const outcome = await staticStage(app, input, { ...(options.signal ? { signal: options.signal } : {}), workDir: dir });
+      const rejected = outcome.result.findings.find((f) => f.severity === 'error' && INPUT_RULES.has(f.rule));
+      if (rejected && inputs.length === 1) throw new SchedcpError('invalid_argument', rejected.message);
+      pending.push({ input, label, stages: [staticAsStage(outcome.result)], static: outcome.result, started, ...(outcome.objectPath ? { objectPath: outcome.objectPath } : {}) });
+    }
+    progress(1, 'static stage done');
+    let kit: Kit | undefined;
+    let vm: VmRunResult | undefined;
+    const toRun = options.staticOnly ? [] : pending.filter((p) => p.static.verdict !== 'fail' && p.objectPath);
+    if (toRun.length > 0) {
+      kit = await getKit(app.config);
+      const plan = planWorkloads(suite, perf);
+      options.signal?.throwIfAborted();
+      progress(1, `booting the micro-VM for the kernel verifier${perf ? ', dynamic and performance' : ' and dynamic'} stages`);
+      vm = await runInVm(kit, {
+        policies: toRun.map((p, i) => ({ name: `p${i}`, objectPath: p.objectPath!, timeoutMs: suite.watchdogTimeoutMs })),
+        workloads: plan, baseline: perf,
+        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (event) => {
+          if (event.kind === 'policy') progress(2, `kernel verifier / attach: ${event.stage}`);
+          if (event.kind === 'workload') progress(perf ? 3 : 2, `${event.policy === null ? 'baseline' : 'policy'} workload ${event.workload}: ${Math.round(event.wallMs)} ms`);
+        },
+      });
+      if (vm.status !== 'completed' && vm.policies.length === 0) {
+        throw new SchedcpError('subprocess_failed', `The micro-VM did not run the plan: ${vm.message}`, { details: { console: vm.console.slice(-20) } });
+      }
+      toRun.forEach((p, i) => {
+        const run = vm!.policies.find((r) => r.name === `p${i}`);
+        const kv = kernelVerifierStage(run, vm!);
+        p.stages.push(kv);
+        if (kv.verdict === 'fail' || !run) return;
+        const dyn = dynamicStage(run, vm!, plan);
+        p.stages.push(dyn);
+        if (dyn.verdict === 'fail' || !perf) return;
+        p.stages.push(performanceStage(run, vm!.baseline ?? [], suite, vm!.accel));
+      });
+      progress(total, 'VM stages done');
+    }
+    const results: Verification[] = [];
+    for (const p of pending) results.push(await finalize(app, p, { kit, vm, options, perf }));
+    return results;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+export async function verifyPolicy(app: App, input: VerifyInput & { name?: string }, options: VerifyOptions = {}): Promise<Verification> {
+  const [result] = await verifyPolicies(app, [{ ...input, ...(input.name && !input.label ? { label: input.name } : {}) }], options);
+  return result!;
+}
+
+async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: VmRunResult | undefined; options: VerifyOptions; perf: boolean }): Promise<Verification> {
+  const failed = p.stages.find((s) => s.verdict === 'fail');
+  const verdict = failed ? 'fail' : p.stages.some((s) => s.verdict === 'warn') ? 'warn' : 'pass';
+  const notes: string[] = [];
+  const allStagesRan = !ctx.options.staticOnly && p.stages.length === (ctx.perf ? 4 : 3);
+  if (ctx.options.staticOnly) notes.push('static stage only: no token is issued without the kernel verifier and dynamic stages');
+  else if (!ctx.perf) notes.push('performance check skipped (--no-perf): a token, if issued, allows canary deploys only');
+  if (ctx.vm?.accel === 'tcg') notes.push('the VM ran under TCG emulation: timings judge correctness and gross regressions, not fine performance');
+  const evidence = {
+    verifierVersion: verifierVersion(),
+    policy: { label: p.label, fileName: p.input.fileName, objectPath: p.input.objectPath },
+    kit: ctx.kit ? { dir: ctx.kit.dir, inputsHash: ctx.kit.manifest.inputsHash, versions: ctx.kit.manifest.versions } : undefined,
+    vm: ctx.vm ? { status: ctx.vm.status, message: ctx.vm.message, accel: ctx.vm.accel, kernelRelease: ctx.vm.kernelRelease, guestCpus: ctx.vm.guestCpus, bootMs: ctx.vm.bootMs, wallMs: ctx.vm.wallMs, console: ctx.vm.console.slice(-30), panic: ctx.vm.panic } : undefined,
+    stages: p.stages,
+    notes,
+  };
+  const evidenceJson = canonicalJson(evidence);
+  const evidenceSha256 = sha256Hex(evidenceJson);
+  const durationMs = performance.now() - p.started;
+  const store = verificationStoreOf(app);
+  const id = store.insert({
+    verdict, failedStage: failed?.stage ?? null, reason: failed?.reason ?? null, policyLabel: p.label,
+    repositoryPolicyId: p.input.repositoryPolicyId ?? null, sourceSha256: p.input.source !== undefined ? p.static.sourceSha256 : null,
+    objectSha256: p.static.objectSha256 ?? null, durationMs, evidenceJson, evidenceSha256,
+  });
+  const result: Verification = {
+    id, verdict, evidenceSha256, durationMs, notes,
+    policy: {
+      label: p.label, ...(p.input.repositoryPolicyId !== undefined ? { repositoryPolicyId: p.input.repositoryPolicyId } : {}),
+      ...(p.input.source !== undefined ? { sourceSha256: p.static.sourceSha256 } : {}), ...(p.static.objectSha256 ? { objectSha256: p.static.objectSha256 } : {}),
+      ...(p.static.object?.structOps[0]?.name ? { opsName: p.static.object.structOps[0].name } : {}),
+    },
+    stages: p.stages.map((s) => ({ stage: s.stage, verdict: s.verdict, durationMs: s.durationMs, summary: s.summary, ...(s.reason ? { reason: s.reason } : {}) })),
+    ...(failed ? { failedStage: failed.stage, failureClass: failed.failureClass ?? 'infrastructure', reason: `${failed.stage}: ${failed.reason ?? failed.summary}` } : {}),
+  };
+  if (!failed && allStagesRan && ctx.kit && p.static.objectSha256) {
+    const key = loadOrCreateSigningKey(app.config.dataDir);
+    const iat = Math.floor(Date.now() / 1000);
+    const modes: DeployMode[] = ctx.perf ? ['canary', 'full'] : ['canary'];
+    const claims: TokenClaims = {
+      kid: key.kid, policySha256: p.static.objectSha256, ...(p.input.source !== undefined ? { sourceSha256: p.static.sourceSha256 } : {}),
+      verifierVersion: verifierVersion(), kernelRelease: ctx.kit.manifest.versions.kernelRelease, evidenceId: id, evidenceSha256,
+      iat, exp: iat + (ctx.options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS), modes,
+    };
+    result.token = signToken(claims, key.privateKey);
+    result.tokenExpiresAt = new Date(claims.exp * 1000).toISOString();
+    result.tokenModes = modes;
+    store.setToken(id, result.token);
+  }
+  if (p.input.repositoryPolicyId !== undefined) {
+    // The verdict stands even if the repository cannot take the record; the evidence id is logged.
+    await recordInRepository(app, {
+      policyId: p.input.repositoryPolicyId, verification: result,
+      performance: ((p.stages.find((s) => s.stage === 'performance')?.evidence as { comparisons?: PerfComparison[] } | undefined)?.comparisons) ?? [],
+      ...(ctx.kit ? { kit: ctx.kit.manifest.versions.kernelRelease } : {}),
+    }).catch((error: unknown) => {
+      app.logger.log('warning', 'could not record the verification in the repository', { policyId: p.input.repositoryPolicyId, verificationId: id, error: String(error) });
+    });
+  }
+  return result;
+}
