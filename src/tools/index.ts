@@ -10,6 +10,13 @@ import { auditLogTool } from './audit-log.js';
 // repository
 // verifier
 // tuning
+import { listTunablesTool } from './list-tunables.js';
+import { explainTunableTool } from './explain-tunable.js';
+import { recommendTuningsTool } from './recommend-tunings.js';
+import { validateTuningPlanTool } from './validate-tuning-plan.js';
+import { applyTuningPlanTool } from './apply-tuning-plan.js';
+import { rollbackTuningsTool } from './rollback-tunings.js';
+import { tuningHistoryTool } from './tuning-history.js';
 
 export const tools: AnyToolSpec[] = [
   // foundation
@@ -19,6 +26,7 @@ export const tools: AnyToolSpec[] = [
   // repository
   // verifier
   // tuning
+  listTunablesTool, explainTunableTool, recommendTuningsTool, validateTuningPlanTool, applyTuningPlanTool, rollbackTuningsTool, tuningHistoryTool,
 ];
 
 export const resources: ResourceSpec[] = [
