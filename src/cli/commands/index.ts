@@ -9,6 +9,7 @@ import { configCommand } from './config.js';
 // analysis
 // repository
 // verifier
+import { verifyCommand } from './verify.js';
 // tuning
 
 export const commands: CliCommand[] = [
@@ -21,5 +22,6 @@ export const commands: CliCommand[] = [
   // analysis
   // repository
   // verifier
+  verifyCommand,
   // tuning
 ];
