@@ -127,6 +127,7 @@ static int open_prepared(struct policy *p, const struct policy_opts *opts, const
 		libbpf_strerror(err, why, sizeof(why));
 		snprintf(error, error_len, "%s is not a loadable BPF ELF object (%s); compile it with clang -target bpf",
 			 opts->object_path, why);
+		p->failure = "not_bpf_object";
 		return err;
 	}
 	int struct_ops_count;
@@ -137,6 +138,7 @@ static int open_prepared(struct policy *p, const struct policy_opts *opts, const
 			 "%s has no sched_ext struct_ops map; define one with "
 			 "SEC(\".struct_ops.link\") struct sched_ext_ops NAME = { ... }",
 			 opts->object_path);
+		p->failure = "no_struct_ops";
 		return -ENOENT;
 	}
 	struct btf *btf = bpf_object__btf(p->obj);
@@ -149,6 +151,7 @@ static int open_prepared(struct policy *p, const struct policy_opts *opts, const
 	if (!ops || name_off < 0 || timeout_off < 0 || flags_off < 0) {
 		snprintf(error, error_len, "struct_ops map %s lacks name/timeout_ms/flags members; "
 			 "was it compiled against the kit's vmlinux.h?", bpf_map__name(p->ops_map));
+		p->failure = "load_failed";
 		return -EINVAL;
 	}
 	snprintf(p->ops_name, sizeof(p->ops_name), "%s", ops + name_off);

@@ -28,6 +28,8 @@ struct policy {
 	bool has_uei;
 	struct bpf_map *dump_map;      /* .data.uei_dump, resized to DUMP_LEN when present */
 	char ops_name[128];
+	/* Why policy_open failed: "not_bpf_object", "no_struct_ops" or "load_failed". */
+	const char *failure;
 };
 
 struct uei_snapshot {

@@ -328,7 +328,9 @@ static int cmd_policy(const struct policy_opts *opts, const char *workloads, int
 	jb_str(&ev, "policy", opts->name);
 	double t0 = now_ms();
 	int err = policy_open(&p, opts, &ev, error, sizeof(error));
-	if (!err)
+	if (err)
+		jb_str(&ev, "failure", p.failure);
+	else
 		err = policy_load(&p, &ev, error, sizeof(error));
 	jb_bool(&ev, "ok", err == 0);
 	jb_str(&ev, "error", err ? error : NULL);

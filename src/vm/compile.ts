@@ -1,0 +1,81 @@
+// Compiling a sched_ext policy against the kit's headers (vmlinux.h of the guest kernel,
+// scx/common.bpf.h, libbpf's bpf_helpers.h) with the same flags the kernel's tools/sched_ext uses.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { SchedcpError, quote } from '../errors.js';
+import { run } from '../exec/index.js';
+import type { Kit } from './types.js';
+
+export const CLANG = 'clang-19';
+
+export interface CompileInput {
+  /** A .bpf.c file, or `sourceText` with a `name` for the output file. */
+  sourcePath?: string;
+  sourceText?: string;
+  /** Output file stem when compiling sourceText (letters, digits, _ . -). */
+  name?: string;
+  outDir: string;
+  signal?: AbortSignal;
+}
+
+export interface CompileResult {
+  objectPath: string;
+  /** clang's warnings (empty when clean). */
+  diagnostics: string;
+  warningCount: number;
+  durationMs: number;
+}
+
+/** 6.13+ kfunc names a policy written for newer kernels may use; 6.12 has the older names. */
+const NEWER_KFUNCS: Record<string, string> = {
+  scx_bpf_dsq_insert: 'scx_bpf_dispatch',
+  scx_bpf_dsq_insert_vtime: 'scx_bpf_dispatch_vtime',
+  scx_bpf_dsq_move_to_local: 'scx_bpf_consume',
+  scx_bpf_dsq_move: 'scx_bpf_dispatch_from_dsq',
+  scx_bpf_dsq_move_vtime: 'scx_bpf_dispatch_vtime_from_dsq',
+};
+
+export function compileFlags(kit: Kit): string[] {
+  return [
+    '-g', '-O2', '-target', 'bpf', '-mcpu=v3', '-D__TARGET_ARCH_x86', '-mlittle-endian',
+    '-Wall', '-Wno-compare-distinct-pointer-types',
+    ...kit.includeDirs.flatMap((dir) => ['-I', dir]),
+  ];
+}
+
+function hintFor(diagnostics: string): string {
+  const hints = Object.entries(NEWER_KFUNCS)
+    .filter(([newer]) => new RegExp(`\\b${newer}\\b`).test(diagnostics))
+    .map(([newer, old]) => `${newer} does not exist in Linux 6.12, use ${old}`);
+  return hints.length ? ` Hint: ${hints.join('; ')} (see sandbox-vm/README.md).` : '';
+}
+
+export async function compilePolicy(kit: Kit, input: CompileInput): Promise<CompileResult> {
+  if ((input.sourcePath === undefined) === (input.sourceText === undefined)) {
+    throw new SchedcpError('invalid_argument', 'compilePolicy needs exactly one of sourcePath or sourceText.');
+  }
+  await mkdir(input.outDir, { recursive: true });
+  let source: string;
+  let stem: string;
+  if (input.sourcePath !== undefined) {
+    source = resolve(input.sourcePath);
+    stem = basename(source).replace(/\.bpf\.c$|\.c$/, '');
+  } else {
+    stem = input.name ?? 'policy';
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(stem)) throw new SchedcpError('invalid_argument', `policy name ${quote(stem)} must be 1-64 letters, digits, _ . - characters.`);
+    source = join(input.outDir, `${stem}.bpf.c`);
+    await writeFile(source, input.sourceText!);
+  }
+  const objectPath = join(input.outDir, `${stem}.bpf.o`);
+  const result = await run(CLANG, [...compileFlags(kit), '-c', source, '-o', objectPath], {
+    allowFailure: true, timeoutMs: 120_000, maxOutputBytes: 256 * 1024, ...(input.signal && { signal: input.signal }),
+  });
+  const diagnostics = result.stderr.trim();
+  if (result.exitCode !== 0) {
+    const errors = diagnostics.split('\n').filter((l) => /error:/.test(l)).slice(0, 5).join('\n');
+    throw new SchedcpError('compile_failed', `${quote(source, 200)} does not compile (${CLANG} exit ${result.exitCode ?? result.signal}):\n${errors || diagnostics.slice(-1500)}${hintFor(diagnostics)}`, {
+      details: { diagnostics, source },
+    });
+  }
+  return { objectPath, diagnostics, warningCount: (diagnostics.match(/warning:/g) ?? []).length, durationMs: Math.round(result.durationMs) };
+}

@@ -1,0 +1,182 @@
+// Starting qemu for the micro-VM: accelerator choice, a concurrency limit, a hard wall-clock
+// limit, and a registry of live qemu processes that are killed when this process exits.
+// execa is used directly (not exec.run) because the child handle must be kept to kill it on exit.
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { release } from 'node:os';
+import { dirname } from 'node:path';
+import { SchedcpError } from '../errors.js';
+
+export const QEMU = 'qemu-system-x86_64';
+const KERNEL_CMDLINE = 'console=ttyS0 panic=-1 reboot=t quiet';
+
+const live = new Set<ResultPromise>();
+let hooksInstalled = false;
+
+function killAll(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
+/** On a fatal signal, kill the VMs and then let the signal take its default course. */
+function onSignal(signal: NodeJS.Signals): void {
+  killAll();
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(s, onSignal);
+  hooksInstalled = false;
+  process.kill(process.pid, signal);
+}
+
+function track(child: ResultPromise): void {
+  live.add(child);
+  if (!hooksInstalled) {
+    hooksInstalled = true;
+    process.once('exit', killAll);
+    // Only while VMs run: a handler replaces Node's default exit-on-signal, so it re-raises.
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) if (process.listenerCount(s) === 0) process.once(s, onSignal);
+  }
+  void child.finally(() => {
+    live.delete(child);
+    if (live.size === 0 && hooksInstalled) {
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(s, onSignal);
+      process.removeListener('exit', killAll);
+      hooksInstalled = false;
+    }
+  });
+}
+
+/** Number of qemu processes this process currently runs (tests assert it drops to 0). */
+export function liveVmCount(): number {
+  return live.size;
+}
+
+/** Counting semaphore with a per-call limit (config.vm.maxConcurrent). */
+class Semaphore {
+  private active = 0;
+  private waiters: (() => void)[] = [];
+
+  async acquire(limit: number, signal?: AbortSignal): Promise<() => void> {
+    while (this.active >= limit) {
+      if (signal?.aborted) throw new SchedcpError('cancelled', 'Cancelled while waiting for a free VM slot.');
+      await new Promise<void>((resolve) => {
+        const wake = () => { signal?.removeEventListener('abort', wake); resolve(); };
+        this.waiters.push(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
+    this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      this.waiters.shift()?.();
+    };
+  }
+}
+
+export const vmSlots = new Semaphore();
+
+export interface QemuSpec {
+  kernel: string;
+  initrd?: string;
+  accel: 'kvm' | 'tcg';
+  cpus: number;
+  memoryMiB: number;
+}
+
+export function qemuArgs(spec: QemuSpec): string[] {
+  return [
+    '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot',
+    '-accel', spec.accel, '-cpu', spec.accel === 'kvm' ? 'host' : 'max',
+    '-smp', String(spec.cpus), '-m', `${spec.memoryMiB}M`,
+    '-kernel', spec.kernel, ...(spec.initrd ? ['-initrd', spec.initrd] : []),
+    '-append', KERNEL_CMDLINE,
+  ];
+}
+
+export interface QemuExit {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  stderr: string;
+  wallMs: number;
+}
+
+export interface QemuHandle {
+  argv: string[];
+  result: Promise<QemuExit>;
+  /** Ends the VM now (used after the guest said "done" but did not power off). */
+  kill(): void;
+}
+
+export function startQemu(spec: QemuSpec, options: { timeoutMs: number; signal?: AbortSignal; onLine: (line: string) => void }): QemuHandle {
+  const args = qemuArgs(spec);
+  const started = performance.now();
+  const child = execa(QEMU, args, {
+    reject: false, buffer: false, stdin: 'ignore', encoding: 'utf8',
+    timeout: options.timeoutMs, killSignal: 'SIGKILL', cancelSignal: options.signal, forceKillAfterDelay: 1000,
+  });
+  track(child);
+  let pending = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer | string) => {
+    pending += chunk.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      options.onLine(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer | string) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  const result = child.then((r) => {
+    if (pending) options.onLine(pending);
+    return {
+      exitCode: r.exitCode ?? null,
+      signal: r.signal ?? null,
+      timedOut: r.timedOut,
+      cancelled: r.isCanceled,
+      stderr,
+      wallMs: performance.now() - started,
+    };
+  });
+  return { argv: [QEMU, ...args], result, kill: () => child.kill('SIGKILL') };
+}
+
+let kvmProbe: Promise<boolean> | undefined;
+
+/** Whether KVM really runs a guest here: boot the kit kernel without an initramfs and wait for
+ * its "no root" panic. /dev/kvm can exist and still spin forever (e.g. on PVM hosts). */
+export function probeKvm(kernel: string, cacheFile?: string): Promise<boolean> {
+  if (!existsSync('/dev/kvm')) return Promise.resolve(false);
+  if (cacheFile && existsSync(cacheFile)) {
+    try {
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { hostKernel?: string; works?: boolean };
+      if (cached.hostKernel === release() && typeof cached.works === 'boolean') return Promise.resolve(cached.works);
+    } catch { /* re-probe */ }
+  }
+  kvmProbe ??= (async () => {
+    let sawPanic = false;
+    const handle = startQemu({ kernel, accel: 'kvm', cpus: 1, memoryMiB: 128 }, {
+      timeoutMs: 8000,
+      onLine: (line) => { if (/Kernel panic|VFS: Unable to mount root/.test(line)) sawPanic = true; },
+    });
+    const exit = await handle.result;
+    const works = sawPanic && !exit.timedOut;
+    if (cacheFile) {
+      mkdirSync(dirname(cacheFile), { recursive: true });
+      writeFileSync(cacheFile, JSON.stringify({ hostKernel: release(), works, checkedAt: new Date().toISOString() }));
+    }
+    return works;
+  })();
+  return kvmProbe;
+}
+
+/** 'auto' uses KVM only when the probe booted a guest with it; 'kvm' insists and fails clearly. */
+export async function chooseAccel(preference: 'auto' | 'kvm' | 'tcg', kernel: string, cacheFile?: string): Promise<'kvm' | 'tcg'> {
+  if (preference === 'tcg') return 'tcg';
+  const works = await probeKvm(kernel, cacheFile);
+  if (preference === 'kvm' && !works) {
+    throw new SchedcpError('unsupported', 'config vm.accel is "kvm" but KVM cannot run a guest on this host (/dev/kvm missing or not working); set vm.accel to "auto" or "tcg".');
+  }
+  return works ? 'kvm' : 'tcg';
+}
