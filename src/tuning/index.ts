@@ -139,7 +139,7 @@ export class Tuning {
   async explain(key: string, targetSpec?: string): Promise<{ tunable: TunableView; related: TunableView[] }> {
     const t = this.kb.get(key);
     if (!t) {
-      const near = [...this.kb.keys()].filter((k) => k.split('.').pop()!.includes(key.split('.').pop()!.slice(0, 8))).slice(0, 5);
+      const near = [...this.kb.keys()].filter((k) => editDistance(k, key) <= 3).slice(0, 5);
       throw new SchedcpError('not_found', `Tunable ${quote(key)} is not in the knowledge base.${near.length ? ` Did you mean ${near.join(', ')}?` : ' list_tunables shows all.'}`);
     }
     const relatedKeys = new Set(t.relations.map((r) => r.other));
@@ -262,6 +262,17 @@ export class Tuning {
     const label = options.target ?? 'host';
     return { plans, events: this.store.events({ limit: options.limit * 5, ...(options.planId !== undefined && { planId: options.planId }) }), backups: this.store.listBackups(options.limit), managed: this.store.managed(label) };
   }
+}
+
+/** Levenshtein distance, for "did you mean" on a mistyped key. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 function numaNodeCount(): number | undefined {
