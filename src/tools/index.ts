@@ -9,6 +9,9 @@ import { auditLogTool } from './audit-log.js';
 // analysis
 // repository
 // verifier
+import { verifyPolicyTool } from './verify-policy.js';
+import { getVerificationTool } from './get-verification.js';
+import { verifyTokenTool } from './verify-token.js';
 // tuning
 import { listTunablesTool } from './list-tunables.js';
 import { explainTunableTool } from './explain-tunable.js';
@@ -25,6 +28,7 @@ export const tools: AnyToolSpec[] = [
   // analysis
   // repository
   // verifier
+  verifyPolicyTool, getVerificationTool, verifyTokenTool,
   // tuning
   listTunablesTool, explainTunableTool, recommendTuningsTool, validateTuningPlanTool, applyTuningPlanTool, rollbackTuningsTool, tuningHistoryTool,
 ];

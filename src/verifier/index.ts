@@ -7,6 +7,9 @@ import { sha256Hex } from '../audit/index.js';
 import { SchedcpError } from '../errors.js';
 import { getKit } from '../vm/kit.js';
 import { loadOrCreateSigningKey } from './keys.js';
+import { verifyPolicy, type VerifyOptions } from './pipeline.js';
+import { lookupPolicy } from './repository-bridge.js';
+import type { Verification } from './types.js';
 import { verificationStoreOf, type VerificationRow } from './store.js';
 import { checkToken, DEPLOY_MODES, type DeployMode, type TokenClaims } from './token.js';
 
@@ -89,4 +92,16 @@ export async function verifyToken(app: App, token: string, options: TokenCheckOp
 /** sha256 of a policy object file, for `verifyToken({policySha256})`. */
 export function objectSha256(path: string): string {
   return sha256Hex(readFileSync(path));
+}
+
+export type PolicyRequest =
+  | { source: string; fileName?: string }
+  | { policyId: number }
+  | { policyName: string; version?: number };
+
+/** Verify source text or a repository policy (by id or name); repository outcomes are recorded. */
+export async function verifyPolicyRequest(app: App, request: PolicyRequest, options: VerifyOptions = {}): Promise<Verification> {
+  if ('source' in request) return verifyPolicy(app, { source: request.source, ...(request.fileName ? { fileName: request.fileName, label: request.fileName } : {}) }, options);
+  const policy = await lookupPolicy(app, 'policyId' in request ? { id: request.policyId } : { name: request.policyName, ...(request.version !== undefined ? { version: request.version } : {}) });
+  return verifyPolicy(app, { source: policy.source, fileName: `${policy.name}.bpf.c`, label: `${policy.name} v${policy.version}`, repositoryPolicyId: policy.id }, options);
 }

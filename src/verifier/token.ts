@@ -54,9 +54,9 @@ export function checkToken(token: string, publicKeys: Map<string, KeyObject>, ex
   }
   if (typeof claims !== 'object' || claims === null || typeof claims.kid !== 'string') return { valid: false, reason: 'the token claims are malformed (no key id)' };
   const key = publicKeys.get(claims.kid);
-  if (!key) return { valid: false, reason: `the token was signed by key ${claims.kid}, which this schedcp installation does not know`, claims };
+  if (!key) return { valid: false, reason: `the token was signed by key ${claims.kid}, which this schedcp installation does not know` };
   const ok = verify(null, Buffer.from(`${TOKEN_PREFIX}.${parts[1]}`), key, Buffer.from(parts[2]!, 'base64url'));
-  if (!ok) return { valid: false, reason: 'the signature does not match the claims (the token was tampered with)', claims };
+  if (!ok) return { valid: false, reason: 'the signature does not match the claims (the token was tampered with)' };
   if (expect.now >= claims.exp) return { valid: false, reason: `the token expired at ${new Date(claims.exp * 1000).toISOString()}; verify the policy again`, claims };
   if (expect.policySha256 && expect.policySha256 !== claims.policySha256) {
     return { valid: false, reason: `the token is for policy object sha256 ${claims.policySha256.slice(0, 16)}…, not ${expect.policySha256.slice(0, 16)}…`, claims };

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { SchedcpError } from '../errors.js';
+import { defineTool } from '../server/tool.js';
+import { verifyPolicyRequest, type PolicyRequest } from '../verifier/index.js';
+
+const stage = z.object({ stage: z.string(), verdict: z.enum(['pass', 'warn', 'fail', 'skipped']), durationMs: z.number(), summary: z.string(), reason: z.string().optional() });
+
+export const verifyPolicyTool = defineTool({
+  name: 'verify_policy',
+  title: 'Verify a sched_ext policy',
+  description: 'Runs the execution verifier on a sched_ext policy (C source, or a repository policy by id or name): static checks and compile (helper/kfunc allow-lists, struct_ops, map budgets, overhead estimate), the real kernel verifier in the micro-VM, a dynamic correctness suite with a short watchdog (stalls, scx_bpf_error, workload failures), and a noise-aware performance check against the default scheduler. Stops at the first failing stage and names it. On success returns a signed deployment token. Full evidence: get_verification with the returned id. Takes seconds (static only) to a few minutes (VM stages under emulation).',
+  scope: 'verify',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  input: z.object({
+    source: z.string().max(4 * 1024 * 1024).optional().describe('Policy C source (a sched_ext BPF program including <scx/common.bpf.h>). Size limit: config limits.maxPolicySourceBytes.'),
+    file_name: z.string().max(128).regex(/^[A-Za-z0-9_.-]+$/).optional().describe('A name for the source in reports, e.g. my_sched.bpf.c.'),
+    policy_id: z.number().int().positive().optional().describe('Verify this repository policy version by id.'),
+    policy_name: z.string().max(128).optional().describe('Verify the latest (or `version`) repository policy with this name.'),
+    version: z.number().int().positive().optional().describe('With policy_name: a specific version.'),
+    static_only: z.boolean().default(false).describe('Only the static stage (no VM, no token).'),
+    perf: z.boolean().default(true).describe('Run the performance regression check; without it a token allows canary deploys only.'),
+    timeout_seconds: z.number().int().min(5).max(3600).optional().describe('Wall-clock limit for the VM run.'),
+  }).strict(),
+  output: z.object({
+    id: z.number(), verdict: z.enum(['pass', 'warn', 'fail']),
+    failedStage: z.string().optional(), failureClass: z.string().optional(), reason: z.string().optional(),
+    policy: z.object({ label: z.string(), repositoryPolicyId: z.number().optional(), sourceSha256: z.string().optional(), objectSha256: z.string().optional(), opsName: z.string().optional() }),
+    stages: z.array(stage), token: z.string().optional(), tokenExpiresAt: z.string().optional(), tokenModes: z.array(z.string()).optional(),
+    evidenceSha256: z.string(), durationMs: z.number(), notes: z.array(z.string()),
+  }),
+  async run(args, ctx) {
+    const given = [args.source !== undefined, args.policy_id !== undefined, args.policy_name !== undefined].filter(Boolean).length;
+    if (given !== 1) throw new SchedcpError('invalid_argument', `Give exactly one of source, policy_id or policy_name (got ${given}).`);
+    if (args.version !== undefined && args.policy_name === undefined) throw new SchedcpError('invalid_argument', '`version` only applies together with policy_name.');
+    const request: PolicyRequest = args.source !== undefined ? { source: args.source, ...(args.file_name ? { fileName: args.file_name } : {}) }
+      : args.policy_id !== undefined ? { policyId: args.policy_id } : { policyName: args.policy_name!, ...(args.version !== undefined ? { version: args.version } : {}) };
+    return verifyPolicyRequest(ctx.app, request, {
+      signal: ctx.signal, staticOnly: args.static_only, perf: args.perf, ...(args.timeout_seconds ? { timeoutSeconds: args.timeout_seconds } : {}),
+      onProgress: (done, total, message) => { void ctx.progress(done, total, message); },
+    });
+  },
+  summarize(r) {
+    const stages = r.stages.map((s) => `${s.stage}:${s.verdict}`).join(' ');
+    return `verification #${r.id}: ${r.verdict.toUpperCase()} [${stages}]${r.reason ? ` — ${r.reason}` : ''}${r.token ? ` — token issued (${r.tokenModes?.join('/')})` : ''}`;
+  },
+});
