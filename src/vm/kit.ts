@@ -75,6 +75,7 @@ export function kitFromDir(dir: string, manifest: KitManifest): Kit {
     manifest,
     bzImage: join(dir, 'bzImage'),
     initramfs: join(dir, 'initramfs.cpio'),
+    stressNgInitramfs: join(dir, 'stress-ng.cpio'),
     includeDirs: [join(dir, 'include'), join(dir, 'include', 'bpf-compat')],
     vmlinuxH: join(dir, 'include', 'vmlinux.h'),
     bpftool: join(dir, 'bin', 'bpftool'),

@@ -68,11 +68,11 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
   const release = await vmSlots.acquire(settings.maxConcurrent, options.signal);
   const tempDir = await mkdtemp(join(tmpdir(), 'schedcp-vm-'));
   try {
-    const base = await readFile(kit.initramfs);
-    // Concatenated newc archives must start on a 4-byte boundary.
-    const padding = Buffer.alloc((4 - (base.length % 4)) % 4);
+    const needsStressNg = workloads.some((w) => w.argv[0] === 'stress-ng');
+    const archives = [await readFile(kit.initramfs), ...(needsStressNg ? [await readFile(kit.stressNgInitramfs)] : []), overlay];
+    // Concatenated newc archives must each start on a 4-byte boundary.
     const initrd = join(tempDir, 'initrd.cpio');
-    await writeFile(initrd, Buffer.concat([base, padding, overlay]));
+    await writeFile(initrd, Buffer.concat(archives.flatMap((a) => [a, Buffer.alloc((4 - (a.length % 4)) % 4)])));
 
     const accel = await chooseAccel(settings.accel, kit.bzImage, join(kit.dir, '..', 'kvm-probe.json'));
     options.onProgress?.({ kind: 'started', accel });
