@@ -3,8 +3,7 @@
 import { basename } from 'node:path';
 import type { App } from '../app.js';
 import { isSchedcpError } from '../errors.js';
-import { compilePolicy } from '../vm/compile.js';
-import { getKit } from '../vm/kit.js';
+import { compilePolicy, getKit } from '../vm/index.js';
 import type { CompileEvidence } from './types.js';
 
 export type Diagnostic = CompileEvidence['diagnostics'][number];

@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import type { App } from '../app.js';
 import { sha256Hex } from '../audit/index.js';
 import { SchedcpError } from '../errors.js';
-import { getKit } from '../vm/kit.js';
+import { getKit } from '../vm/index.js';
 import { loadOrCreateSigningKey } from './keys.js';
 import { verifyPolicy, type VerifyOptions } from './pipeline.js';
 import { lookupPolicy } from './repository-bridge.js';

@@ -1,7 +1,7 @@
 // Pure interpretation of a micro-VM run into the kernel-verifier, dynamic and performance stages.
 // Every verdict carries the evidence it was reached from.
 import { compareSamples, summarize, type Comparison, type Direction, type Summary } from '../stats/index.js';
-import type { PolicyRunResult, ProgramVerifierStats, VmRunResult, WorkloadResult, WorkloadSpec } from '../vm/types.js';
+import type { PolicyRunResult, ProgramVerifierStats, VmRunResult, WorkloadResult, WorkloadSpec } from '../vm/index.js';
 import type { StageResult } from './types.js';
 
 export interface Suite {
