@@ -1,5 +1,5 @@
 // The repository component's public API: policy store, curation, search engine, built-in library.
-export { repositoryOf, searchPolicies, getPolicy, submitPolicy, recordOutcome, policyHistory, MAX_QUERY_CHARS, type SearchInput, type SubmitInput, type OutcomeInput } from './operations.js';
+export { repositoryOf, searchPolicies, getPolicy, submitPolicy, recordOutcome, policyHistory, seedPolicies, MAX_QUERY_CHARS, type SeedOptions, type SearchInput, type SubmitInput, type OutcomeInput } from './operations.js';
 export { Repository, SYSTEM_ACTOR, policyDoc, type Actor, type PolicyRef, type SeedReport } from './repository.js';
 export { repositoryMigrations } from './migrations.js';
 export { parseMetadata, policyMetadataSchema, STATUSES, PROVENANCES, type PolicyMetadata, type PolicyStatus, type Provenance, type Tunable } from './metadata.js';

@@ -169,3 +169,31 @@ export function policyHistory(app: App, ref: PolicyRef, options: { limit?: numbe
     scores: repo.scores(p.id),
   };
 }
+
+export interface SeedOptions {
+  /** Verify the built-ins (kernel verifier + dynamic stage in the micro-VM) and record the results. */
+  verify?: boolean;
+  /** Also run the verifier's performance stage (slow). */
+  perf?: boolean;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((done: number, total: number, message: string) => void) | undefined;
+}
+
+/** Seed (idempotently) the built-in library; optionally verify the current versions in the VM. */
+export async function seedPolicies(app: App, options: SeedOptions = {}, actor: Actor = SYSTEM_ACTOR) {
+  const repo = repositoryOf(app);
+  const report = await repo.seed(actor);
+  if (!options.verify) return { ...report, verifications: undefined };
+  const verifier = await loadVerifier();
+  const builtins = repo.list().filter((p) => p.provenance === 'built-in');
+  const results = await verifier.verifyPolicies(app, builtins.map((p) => ({
+    source: p.source, fileName: `${p.name}.bpf.c`, label: p.name, repositoryPolicyId: p.id,
+  })), { perf: options.perf ?? false, ...(options.signal && { signal: options.signal }), ...(options.onProgress && { onProgress: options.onProgress }) });
+  return {
+    ...report,
+    verifications: results.map((v, i) => ({
+      policy: builtins[i]!.name, verificationId: v.id, verdict: v.verdict, failedStage: v.failedStage, reason: v.reason,
+      stages: v.stages.map((s) => `${s.stage}:${s.verdict}`), status: repo.store.byId(builtins[i]!.id)!.status,
+    })),
+  };
+}

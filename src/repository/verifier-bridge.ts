@@ -15,15 +15,20 @@ export interface StaticStageResult {
 }
 
 export interface Verification {
-  id: string | number;
+  id: number;
   verdict: 'pass' | 'warn' | 'fail';
-  stages: unknown;
-  token?: string | { id?: string; token?: string };
+  failedStage?: string;
+  reason?: string;
+  stages: Array<{ stage: string; verdict: string; summary: string }>;
+  token?: string;
 }
 
 interface VerifierModule {
   runStaticStage(app: App, input: { source: string; fileName?: string }, options?: { signal?: AbortSignal }): Promise<StaticStageResult>;
-  verifyPolicy(app: App, input: { source: string; fileName?: string; name?: string }, options: { signal?: AbortSignal; onProgress?: (done: number, total: number, message: string) => void }): Promise<Verification>;
+  /** Records each result into the repository itself when repositoryPolicyId is given. */
+  verifyPolicies(app: App, inputs: Array<{ source: string; fileName?: string; label?: string; repositoryPolicyId?: number }>, options: {
+    signal?: AbortSignal; onProgress?: (done: number, total: number, message: string) => void; perf?: boolean; timeoutSeconds?: number;
+  }): Promise<Verification[]>;
 }
 
 const VERIFIER_MODULE = '../verifier/index.js';
@@ -35,15 +40,8 @@ export async function loadVerifier(): Promise<VerifierModule> {
   } catch (error) {
     throw new SchedcpError('precondition_failed', `The verifier component is not available in this build (${(error as Error).message}).`, { cause: error });
   }
-  if (typeof mod.runStaticStage !== 'function' || typeof mod.verifyPolicy !== 'function') {
-    throw new SchedcpError('precondition_failed', 'The verifier component does not export runStaticStage/verifyPolicy.');
+  if (typeof mod.runStaticStage !== 'function' || typeof mod.verifyPolicies !== 'function') {
+    throw new SchedcpError('precondition_failed', 'The verifier component does not export runStaticStage/verifyPolicies.');
   }
   return mod as VerifierModule;
-}
-
-/** The token id to store as evidence: tokens may be opaque strings or objects with an id. */
-export function tokenIdOf(token: Verification['token']): string | undefined {
-  if (token === undefined) return undefined;
-  if (typeof token === 'string') return token.length > 64 ? `${token.slice(0, 64)}…` : token;
-  return token.id ?? token.token?.slice(0, 64);
 }

@@ -8,6 +8,12 @@ import { hostCapabilitiesTool } from './host-capabilities.js';
 import { auditLogTool } from './audit-log.js';
 // analysis
 // repository
+import { searchPoliciesTool } from './search-policies.js';
+import { getPolicyTool } from './get-policy.js';
+import { submitPolicyTool } from './submit-policy.js';
+import { recordOutcomeTool } from './record-outcome.js';
+import { policyHistoryTool } from './policy-history.js';
+import { policyResource } from '../repository/resource.js';
 // verifier
 import { verifyPolicyTool } from './verify-policy.js';
 import { getVerificationTool } from './get-verification.js';
@@ -27,6 +33,7 @@ export const tools: AnyToolSpec[] = [
   auditLogTool,
   // analysis
   // repository
+  searchPoliciesTool, getPolicyTool, submitPolicyTool, recordOutcomeTool, policyHistoryTool,
   // verifier
   verifyPolicyTool, getVerificationTool, verifyTokenTool,
   // tuning
@@ -35,6 +42,7 @@ export const tools: AnyToolSpec[] = [
 
 export const resources: ResourceSpec[] = [
   // repository
+  policyResource,
 ];
 
 export function findTool(name: string): AnyToolSpec | undefined {

@@ -1,0 +1,54 @@
+// Search quality over the built-in library with the default offline model (USE-lite): a fixed set of
+// natural-language queries, each with the policies an engineer would expect in the top 3.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchPolicies } from './index.js';
+import { makeTestApp, type TestApp } from './test-app.js';
+
+export const QUALITY_QUERIES: Array<{ query: string; expect: string[] }> = [
+  { query: 'parallel compilation throughput', expect: ['percpu_steal', 'sjf_batch', 'global_fifo'] },
+  { query: 'low tail latency for interactive web requests', expect: ['interactive_boost'] },
+  { query: 'desktop stays responsive while a kernel build runs', expect: ['interactive_boost'] },
+  { query: 'fair CPU sharing that honours nice values', expect: ['weighted_vtime'] },
+  { query: 'enforce cpu.weight between containers', expect: ['cgroup_weight'] },
+  { query: 'kubernetes pods noisy neighbour isolation', expect: ['cgroup_weight'] },
+  { query: 'keep threads on the same L3 cache', expect: ['llc_aware'] },
+  { query: 'database working set fits in the last level cache', expect: ['llc_aware'] },
+  { query: 'one core makes all scheduling decisions for the others', expect: ['central_dispatch'] },
+  { query: 'housekeeping CPU and dedicated worker cores on a VM host', expect: ['central_dispatch'] },
+  { query: 'run short jobs before long ones to cut mean completion time', expect: ['sjf_batch'] },
+  { query: 'test suite with jobs of very different lengths', expect: ['sjf_batch'] },
+  { query: 'simplest scheduler with minimal overhead as a baseline', expect: ['global_fifo'] },
+  { query: 'first come first served queue', expect: ['global_fifo'] },
+  { query: 'work stealing between per-CPU run queues', expect: ['percpu_steal'] },
+  { query: 'scale a thread pool on a machine with many cores', expect: ['percpu_steal'] },
+  { query: 'proportional share by task weight like CFS', expect: ['weighted_vtime'] },
+  { query: 'audio and UI threads that sleep often need quick wakeups', expect: ['interactive_boost'] },
+  { query: 'multi-tenant server fairness between services', expect: ['cgroup_weight', 'weighted_vtime'] },
+  { query: 'reduce cache misses and migrations on an AMD EPYC with several CCX', expect: ['llc_aware'] },
+  { query: 'batch job queue maximum jobs per minute', expect: ['sjf_batch', 'global_fifo', 'percpu_steal'] },
+  { query: 'minimise makespan by starting the longest jobs first', expect: ['sjf_batch'] },
+];
+
+describe('search quality over the built-in library (use-lite embeddings)', () => {
+  let t: TestApp;
+  const misses: string[] = [];
+  beforeAll(() => { t = makeTestApp(); });
+  afterAll(async () => {
+    await t.close();
+    console.log(`search quality: ${QUALITY_QUERIES.length - misses.length}/${QUALITY_QUERIES.length} queries with an expected policy in the top 3${misses.length ? `; misses: ${misses.join(' | ')}` : ''}`);
+  });
+
+  it('finds an expected policy in the top 3 for at least 90% of the queries, and the headline queries always', async () => {
+    for (const q of QUALITY_QUERIES) {
+      const r = await searchPolicies(t.app, { query: q.query, limit: 3 });
+      const names = r.hits.map((h) => h.name);
+      if (!names.some((n) => q.expect.includes(n))) misses.push(`${q.query} → ${names.join(', ')}`);
+    }
+    expect(misses.length / QUALITY_QUERIES.length).toBeLessThanOrEqual(0.1);
+    const throughput = await searchPolicies(t.app, { query: 'parallel compilation throughput', limit: 3 });
+    expect(throughput.hits.map((h) => h.name).some((n) => ['percpu_steal', 'sjf_batch', 'global_fifo'].includes(n))).toBe(true);
+    const latency = await searchPolicies(t.app, { query: 'low tail latency for interactive web requests', limit: 3 });
+    expect(latency.hits[0]!.name).toBe('interactive_boost');
+    expect(latency.embedding.provider).toBe('use-lite');
+  });
+});

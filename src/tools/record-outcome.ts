@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineTool } from '../server/tool.js';
+import { recordOutcome } from '../repository/index.js';
+import { SchedcpError } from '../errors.js';
+
+const perf = z.object({
+  workload: z.string().min(1).max(64), metric: z.string().min(1).max(64),
+  direction: z.enum(['lower_is_better', 'higher_is_better']),
+  value: z.number(), baseline: z.number().optional().describe('The baseline measured in the same conditions.'),
+  spread: z.number().min(0).optional(), host: z.string().max(128).optional(), kit: z.string().max(128).optional(),
+}).strict();
+
+export const recordOutcomeTool = defineTool({
+  name: 'record_outcome',
+  title: 'Record a policy outcome',
+  description: 'Attach evidence to a policy version: a verification result, benchmark measurements against a baseline, or a deployment result. The curation rules then run: a candidate that passed verification becomes verified; a verified policy that beat the baseline on a target workload in enough trials is promoted; repeated deployment failures quarantine it. Status changes are returned and audited.',
+  scope: 'verify',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  input: z.object({
+    id: z.number().int().min(1).optional().describe('Policy version id.'),
+    name: z.string().max(64).optional(),
+    version: z.number().int().min(1).optional(),
+    source: z.enum(['verify_run', 'benchmark', 'deployment']),
+    verification: z.object({ id: z.string().min(1).max(64), verdict: z.enum(['pass', 'warn', 'fail']), tokenId: z.string().max(128).optional(), detail: z.string().max(2000).optional() }).strict().optional(),
+    performance: z.array(perf).max(200).optional(),
+    deployment: z.object({ result: z.enum(['success', 'failure', 'rolled_back']), detail: z.string().max(2000).optional(), host: z.string().max(128).optional() }).strict().optional(),
+  }).strict(),
+  output: z.object({
+    policy: z.object({ id: z.number(), name: z.string(), version: z.number(), status: z.string() }),
+    recorded: z.object({ verification: z.number().optional(), performance: z.array(z.number()), deployment: z.number().optional() }),
+    statusChanges: z.array(z.object({ from: z.string(), to: z.string(), reason: z.string() })),
+    scores: z.array(z.object({ workload: z.string(), metric: z.string(), direction: z.string(), n: z.number(), score: z.number(), changePct: z.number(), ciLowPct: z.number(), ciHighPct: z.number(), verdict: z.string() })),
+  }),
+  async run(args, { app, caller }) {
+    if ((args.id === undefined) === (args.name === undefined)) throw new SchedcpError('invalid_argument', 'Give exactly one of id or name.');
+    const policy = args.id !== undefined ? { id: args.id } : { name: args.name!, version: args.version };
+    return recordOutcome(app, { policy, source: args.source, verification: args.verification, performance: args.performance, deployment: args.deployment }, { caller: caller.id, transport: caller.transport });
+  },
+});

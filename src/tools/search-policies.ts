@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineTool } from '../server/tool.js';
+import { searchPolicies, STATUSES } from '../repository/index.js';
+
+export const searchPoliciesTool = defineTool({
+  name: 'search_policies',
+  title: 'Search sched_ext policies',
+  description: 'Find sched_ext scheduling policies in the repository by describing the workload or goal in plain language (e.g. "parallel compilation throughput", "low tail latency for interactive web requests"). Hybrid ranking: semantic embedding similarity fused with keyword BM25 over names, descriptions and code identifiers. Each hit says why it matched; the embedding provider in use is reported. Use get_policy for details.',
+  scope: 'read',
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  input: z.object({
+    query: z.string().max(16_384).describe('What the workload needs, in a sentence (at most 1000 characters).'),
+    status: z.array(z.enum(STATUSES)).max(5).optional().describe('Only policies in these statuses (default: any).'),
+    workload: z.string().max(48).optional().describe('Only policies targeting this workload tag (e.g. batch, interactive, compile).'),
+    minScore: z.number().min(0).max(100).optional().describe('Only policies whose measured improvement factor over the baseline (>1 = better) reaches this on some (or the given) workload.'),
+    limit: z.number().int().min(1).max(50).default(5),
+  }).strict(),
+  output: z.object({
+    embedding: z.object({ provider: z.string(), modelId: z.string() }),
+    hits: z.array(z.object({
+      id: z.number(), name: z.string(), version: z.number(), status: z.string(), targetWorkloads: z.array(z.string()),
+      summary: z.string(), score: z.number(), reason: z.string(), matchedFields: z.array(z.string()),
+    })),
+    timings: z.object({ embedMs: z.number(), vectorMs: z.number(), textMs: z.number(), totalMs: z.number() }),
+  }),
+  async run(args, { app }) {
+    return searchPolicies(app, args);
+  },
+  summarize(r) {
+    if (r.hits.length === 0) return `No policies matched (embedding: ${r.embedding.provider}).`;
+    return [`${r.hits.length} policies (embedding: ${r.embedding.provider}):`, ...r.hits.map((h, i) => `${i + 1}. ${h.name} v${h.version} [${h.status}] — ${h.summary} (${h.reason})`)].join('\n');
+  },
+});

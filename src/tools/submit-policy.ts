@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { defineTool } from '../server/tool.js';
+import { policyMetadataSchema, submitPolicy } from '../repository/index.js';
+
+export const submitPolicyTool = defineTool({
+  name: 'submit_policy',
+  title: 'Submit a candidate sched_ext policy',
+  description: 'Add a new candidate policy (BPF C source for the Linux 6.12 sched_ext API plus metadata) to the repository, optionally naming the policy it was derived from. The verifier\'s static stage (compile + static rules) runs at once; the result gives the new id and that verdict. A candidate becomes verified only after the full verifier passes (verify_policy).',
+  scope: 'verify',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  input: z.object({
+    source: z.string().max(4 * 1024 * 1024).describe('The policy.bpf.c source (#include <scx/common.bpf.h>; limits.maxPolicySourceBytes applies).'),
+    metadata: policyMetadataSchema.describe('name, description, algorithm, targetWorkloads, useCases, tradeoffs, limitations, tunables.'),
+    parent: z.union([z.string().max(64), z.number().int().min(1)]).optional().describe('Name or id of the policy this one derives from (lineage).'),
+  }).strict(),
+  output: z.object({
+    id: z.number(), name: z.string(), version: z.number(), status: z.string(), sourceSha256: z.string(), parentId: z.number().nullable(),
+    staticStage: z.object({
+      verdict: z.string(), reason: z.string().optional(), objectSha256: z.string().optional(),
+      findings: z.array(z.object({ rule: z.string(), severity: z.string(), message: z.string(), line: z.number().optional() })).optional(),
+    }).optional(),
+  }),
+  async run(args, { app, caller, signal }) {
+    const r = await submitPolicy(app, { source: args.source, metadata: args.metadata, parent: args.parent, signal }, { caller: caller.id, transport: caller.transport });
+    const s = r.staticStage;
+    return {
+      ...r,
+      ...(s && {
+        staticStage: {
+          verdict: s.verdict, ...('reason' in s && s.reason ? { reason: s.reason } : {}),
+          ...('objectSha256' in s && s.objectSha256 ? { objectSha256: s.objectSha256 } : {}),
+          ...('findings' in s ? { findings: s.findings.filter((f) => f.severity !== 'info').slice(0, 20).map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, ...(f.line !== undefined && { line: f.line }) })) } : {}),
+        },
+      }),
+    };
+  },
+});
