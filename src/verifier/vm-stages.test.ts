@@ -1,0 +1,99 @@
+// The interpretation of micro-VM results (pure). Inputs are VmRunResult-shaped records as the
+// runner produces them; the real runs are covered in test/verifier.vm.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { PolicyRunResult, VmRunResult, WorkloadResult } from '../vm/index.js';
+import { loadSuite } from './suite.js';
+import { baseName, dynamicStage, explainVerifierLog, kernelVerifierStage, performanceStage, planWorkloads } from './vm-stages.js';
+
+const suite = loadSuite();
+const sched = { state: 'enabled', ops: 'x', nrRejected: 0, enableSeq: 1, switchAll: true };
+const workload = (name: string, wallMs: number, extra: Partial<WorkloadResult> = {}): WorkloadResult => ({
+  name, argv: ['hackbench'], exitCode: 0, signal: null, timedOut: false, wallMs, userMs: 0, sysMs: 0, voluntaryCtxsw: 0, involuntaryCtxsw: 0,
+  schedulerEnabledAfter: true, output: '', metrics: {}, ...extra,
+});
+const vm = (policies: PolicyRunResult[], baseline?: WorkloadResult[]): VmRunResult => ({
+  status: 'completed', message: 'ok', accel: 'tcg', kernelRelease: '6.12.0', wallMs: 1, policies, console: [], malformed: [],
+  qemu: { argv: [], exitCode: 0, signal: null }, ...(baseline ? { baseline } : {}),
+});
+const loaded = { ok: true, durationMs: 40, hasUei: true, timeoutMs: 3000, programs: [{ name: 'x_enqueue', section: 'struct_ops/x_enqueue', insns: 20, loaded: true, processedInsns: 35, insnLimit: 1_000_000, peakStates: 3, totalStates: 3, stackDepth: [8], verificationTimeUs: 50, raw: '' }] };
+
+describe('planWorkloads', () => {
+  it('runs correctness workloads once and performance workloads once per trial', () => {
+    const plan = planWorkloads(suite, true);
+    const names = plan.map((w) => w.name!);
+    for (const p of suite.performance.workloads) {
+      expect(names.filter((n) => baseName(n) === p.workload)).toHaveLength(suite.performance.trials);
+    }
+    expect(names.filter((n) => n === 'idle')).toHaveLength(1);
+    expect(planWorkloads(suite, false).map((w) => w.name)).toEqual(suite.correctness.map((w) => w.name));
+  });
+});
+
+describe('kernel verifier stage', () => {
+  it('reports per-program stats on acceptance', () => {
+    const stage = kernelVerifierStage({ name: 'p0', outcome: 'ok', load: loaded, workloads: [], dmesg: [] }, vm([]));
+    expect(stage.verdict).toBe('pass');
+    expect((stage.evidence as { programs: Array<{ limitUsedPct: number }> }).programs[0]!.limitUsedPct).toBeCloseTo(0.0035);
+  });
+  it('explains a rejection with the kernel error and the source line', () => {
+    const log = [
+      '0: R1=ctx() R10=fp0', '; u64 *v = bpf_map_lookup_elem(&counts, &key); @ policy.bpf.c:21', '3: (85) call bpf_map_lookup_elem#1',
+      '; *v += 1; @ policy.bpf.c:22', '4: (79) r1 = *(u64 *)(r0 +0)', "R0 invalid mem access 'map_value_or_null'",
+      'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+    ].join('\n');
+    expect(explainVerifierLog(log).error).toBe("R0 invalid mem access 'map_value_or_null'");
+    const stage = kernelVerifierStage({ name: 'p0', outcome: 'verifier_rejected', load: { ...loaded, ok: false, failure: 'verifier_rejected', failedProgram: 'x_enqueue', verifierLog: log }, workloads: [], dmesg: [] }, vm([]));
+    expect(stage).toMatchObject({ verdict: 'fail', failureClass: 'kernel_verifier_rejected' });
+    expect(stage.reason).toBe("kernel verifier rejected x_enqueue: R0 invalid mem access 'map_value_or_null' at `*v += 1; @ policy.bpf.c:22`");
+  });
+});
+
+describe('dynamic stage', () => {
+  const plan = planWorkloads(suite, false);
+  const attach = { ok: true, durationMs: 5, sched_ext: sched };
+  it('passes when the scheduler stays attached and every workload completes', () => {
+    const run: PolicyRunResult = { name: 'p0', outcome: 'ok', load: loaded, attach, workloads: plan.map((w) => workload(w.name!, 100)), dmesg: [] };
+    expect(dynamicStage(run, vm([run]), plan).verdict).toBe('pass');
+  });
+  it('names a watchdog stall and the workload it happened in', () => {
+    const run: PolicyRunResult = {
+      name: 'p0', outcome: 'ejected', load: loaded, attach, workloads: [workload('hackbench', 3100, { exitCode: 0, schedulerEnabledAfter: false })], dmesg: ['sched_ext: BPF scheduler "x" disabled (runnable task stall)'],
+      eject: { source: 'uei', kindName: 'ERROR_STALL', reason: 'runnable task stall', message: 'hackbench[77] failed to run for 3.2s', afterMs: 3200, duringWorkload: 'hackbench', sched_ext: sched },
+    };
+    const stage = dynamicStage(run, vm([run]), plan);
+    expect(stage).toMatchObject({ verdict: 'fail', failureClass: 'dynamic_failure' });
+    expect(stage.summary).toMatch(/^task stall: the watchdog ejected the scheduler during hackbench after 3200 ms: runnable task stall: hackbench\[77\]/);
+  });
+  it('names scx_bpf_error and failing or timed-out workloads', () => {
+    const run: PolicyRunResult = {
+      name: 'p0', outcome: 'ejected', load: loaded, attach, workloads: [workload('hackbench', 10, { timedOut: true }), workload('fork_exec_storm', 10, { exitCode: 1 })], dmesg: [],
+      eject: { source: 'uei', kindName: 'ERROR_BPF', reason: 'scx_bpf_error', message: 'invalid DSQ ID 0x1234', afterMs: 12, sched_ext: sched },
+    };
+    const stage = dynamicStage(run, vm([run]), plan);
+    expect(stage.summary).toMatch(/called scx_bpf_error\(\).*invalid DSQ ID 0x1234/);
+    expect(stage.reason).toMatch(/hackbench did not finish within its bound; workload fork_exec_storm exited with 1/);
+  });
+});
+
+describe('performance stage', () => {
+  const trials = (base: string, values: number[]) => values.map((v, i) => workload(`${base}.t${i + 1}`, v));
+  const withMetrics = (values: number[]) => values.map((v, i) => workload(`cpu_mix.t${i + 1}`, 1000, { metrics: { bogoOpsPerSec: v } }));
+  const baseline = [...trials('hackbench', [1000, 1040, 980]), ...trials('fork_exec_storm', [500, 510, 490]), ...withMetrics([100, 102, 98])];
+  it('fails a gross regression, reporting ratio and spread', () => {
+    const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: [...trials('hackbench', [2100, 2050, 2000]), ...trials('fork_exec_storm', [505, 500, 495]), ...withMetrics([99, 101, 100])], dmesg: [] };
+    const stage = performanceStage(run, baseline, suite, 'tcg');
+    expect(stage).toMatchObject({ verdict: 'fail', failureClass: 'perf_regression' });
+    expect(stage.reason).toMatch(/hackbench wallMs \+105\.0% \(ratio 2\.05, spread [\d.]+%, threshold 30%\).*emulated \(TCG\)/);
+    expect(stage.reason).not.toMatch(/fork_exec_storm/);
+  });
+  it('does not reject a slowdown within the measured spread', () => {
+    const noisyBase = [...trials('hackbench', [1000, 1600, 700])];
+    const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: trials('hackbench', [1450, 1500, 1400]), dmesg: [] };
+    const stage = performanceStage(run, noisyBase, suite, 'kvm');
+    expect(stage.verdict).not.toBe('fail');
+  });
+  it('treats higher-is-better metrics the right way round', () => {
+    const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: [...trials('hackbench', [1000, 1000, 1000]), ...trials('fork_exec_storm', [500, 500, 500]), ...withMetrics([40, 41, 39])], dmesg: [] };
+    expect(performanceStage(run, baseline, suite, 'tcg').reason).toMatch(/cpu_mix bogoOpsPerSec -60\.0%/);
+  });
+});
