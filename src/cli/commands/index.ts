@@ -8,6 +8,7 @@ import { configCommand } from './config.js';
 // vm
 // analysis
 // repository
+import { policiesCommand } from './policies.js';
 // verifier
 import { verifyCommand } from './verify.js';
 // tuning
@@ -21,6 +22,7 @@ export const commands: CliCommand[] = [
   // vm
   // analysis
   // repository
+  policiesCommand,
   // verifier
   verifyCommand,
   // tuning
