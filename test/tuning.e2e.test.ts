@@ -36,7 +36,7 @@ describe('tuning over MCP', () => {
   it('lists, searches and explains tunables with current values', async () => {
     const all = await call('list_tunables', { area: 'vm' });
     const swappiness = (all.structuredContent!.tunables as Array<Record<string, unknown>>).find((t) => t.key === 'vm.swappiness')!;
-    expect(swappiness).toMatchObject({ present: true, allowedRange: '0..200 0..200' });
+    expect(swappiness).toMatchObject({ present: true, allowedRange: '0..200 (relative swap cost)' });
     const searched = await call('list_tunables', { query: 'accept queue listen backlog', limit: 5 });
     expect((searched.structuredContent!.tunables as Array<{ key: string }>).map((t) => t.key)).toContain('net.core.somaxconn');
     const explained = await call('explain_tunable', { key: 'vm.dirty_ratio' });

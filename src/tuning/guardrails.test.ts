@@ -24,7 +24,7 @@ describe('tuning guardrails', () => {
   it('denies an out-of-range value naming the rule and the allowed range', () => {
     const check = checkPlan(input([{ key: 'vm.swappiness', value: 250 }]));
     expect(check.ok).toBe(false);
-    expect(check.denials[0]).toMatchObject({ key: 'vm.swappiness', rule: 'range', allowed: '0..200 0..200' });
+    expect(check.denials[0]).toMatchObject({ key: 'vm.swappiness', rule: 'range', allowed: '0..200 (relative swap cost)' });
     expect(check.denials[0]!.message).toContain('250 is outside the safe range 0..200');
   });
 
@@ -37,7 +37,7 @@ describe('tuning guardrails', () => {
 
   it('enforces the max change per step with the reachable window', () => {
     const check = checkPlan(input([{ key: 'vm.swappiness', value: 10 }]));
-    expect(check.denials[0]).toMatchObject({ rule: 'step', allowed: '20..100 0..200 in this step' });
+    expect(check.denials[0]).toMatchObject({ rule: 'step', allowed: '20..100 (relative swap cost) in this step' });
     expect(stepWindow(kb.get('net.core.somaxconn')!, 4096)).toEqual([256, 65535]);
   });
 

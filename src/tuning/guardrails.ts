@@ -42,6 +42,8 @@ export interface GuardrailInput {
   /** Current values on the target; undefined = the tunable does not exist there. */
   current: ReadonlyMap<string, string | undefined>;
   changes: readonly ProposedChange[];
+  /** The target's explanation of why a tunable is absent (e.g. debugfs not mounted). */
+  absentReason?: (tunable: Tunable) => string | undefined;
 }
 
 /** The window a single step may reach from `from` for one number, intersected with the safe range. */
@@ -86,7 +88,7 @@ export function checkPlan(input: GuardrailInput): PlanCheck {
       continue;
     }
     const current = input.current.get(change.key);
-    if (current === undefined) { deny(change.key, 'not_present', `${change.key} does not exist on this ${input.target === 'netns' ? 'network namespace' : 'kernel'} (${t.availability}).`); continue; }
+    if (current === undefined) { deny(change.key, 'not_present', `${change.key} does not exist on this ${input.target === 'netns' ? 'network namespace' : 'kernel'}: ${input.absentReason?.(t) ?? 'not present'} (availability: ${t.availability}).`); continue; }
     let proposed: { text: string; numbers: number[] };
     try {
       proposed = parseValue(t, change.value);

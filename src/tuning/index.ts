@@ -162,7 +162,7 @@ export class Tuning {
 
   async validate(request: { target?: string; changes: ProposedChange[] }): Promise<PlanCheck & { stagedText: string }> {
     const target = this.target(request.target);
-    const check = checkPlan({ kb: this.kb, allow: this.allowList(), target: target.kind, current: await this.currentFor(target, request.changes), changes: request.changes });
+    const check = checkPlan({ kb: this.kb, allow: this.allowList(), target: target.kind, current: await this.currentFor(target, request.changes), changes: request.changes, absentReason: (t) => target.absentReason(t) });
     return { ...check, stagedText: this.render(target, check, undefined) };
   }
 
@@ -192,7 +192,7 @@ export class Tuning {
     if (request.mode === 'live') await this.assertLiveAllowed(target);
     const live = this.liveContext(target, request);
     if (request.mode === 'live') await detectYields(live, request.changes.map((c) => c.key));
-    const check = checkPlan({ kb: this.kb, allow: this.allowList(), target: target.kind, current: await this.currentFor(target, request.changes), changes: request.changes });
+    const check = checkPlan({ kb: this.kb, allow: this.allowList(), target: target.kind, current: await this.currentFor(target, request.changes), changes: request.changes, absentReason: (t) => target.absentReason(t) });
     if (request.mode === 'live' && !request.reclaimYielded) {
       const yielded = new Map(this.store.managed(target.label).filter((r) => r.state === 'yielded').map((r) => [r.key, r]));
       for (const c of check.changes.filter((c) => yielded.has(c.key))) {

@@ -30,7 +30,7 @@ describe('tuning recommender', () => {
 
   it('answers network degradation and uses softnet drops when the evidence has them', () => {
     expect(brief([signal('network_degradation', 'high')]).recommendations.map((r) => `${r.key}=${r.to}`)).toEqual(['net.core.somaxconn=8192', 'net.ipv4.tcp_max_syn_backlog=8192']);
-    expect(brief([signal('network_degradation', 'high', { softnetDropped: 12 })]).recommendations[0]).toMatchObject({ key: 'net.core.netdev_max_backlog', to: '4000', confidence: 0.6 });
+    expect(brief([signal('network_degradation', 'high', { net_drops_per_s: 12 })]).recommendations[0]).toMatchObject({ key: 'net.core.netdev_max_backlog', to: '4000', confidence: 0.45 });
   });
 
   it('shortens the EEVDF slice for run-queue latency and disables NUMA balancing on one node', () => {
@@ -38,7 +38,7 @@ describe('tuning recommender', () => {
   });
 
   it('is deterministic, ignores low-severity noise, and explains signals it cannot answer', () => {
-    const signals = [signal('memory_pressure', 'medium', { swapInPerSec: 5 }), signal('oom_risk', 'high'), signal('runaway_process', 'high'), signal('cpu_saturation', 'low')];
+    const signals = [signal('memory_pressure', 'medium', { swap_pages_per_s: 5 }), signal('oom_risk', 'high'), signal('runaway_process', 'high'), signal('cpu_saturation', 'low')];
     const a = brief(signals);
     expect(brief([...signals].reverse())).toEqual(a);
     expect(a.recommendations.map((r) => r.key)).toEqual(['vm.swappiness', 'vm.watermark_scale_factor', 'vm.overcommit_memory']);

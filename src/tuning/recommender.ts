@@ -5,7 +5,7 @@
 import { checkPlan, stepWindow, type ProposedChange } from './guardrails.js';
 import type { Tunable } from './kb.js';
 
-/** The analysis component's Signal (contract in the project brief). */
+/** The analysis component's Signal (contract in the project brief; evidence names from analysis/signal-thresholds.json). */
 export interface Signal {
   name: 'cpu_saturation' | 'runqueue_latency_high' | 'memory_pressure' | 'oom_risk' | 'swap_thrashing' | 'io_congestion' | 'runaway_process' | 'network_degradation';
   severity: 'none' | 'low' | 'medium' | 'high' | 'critical';
@@ -58,7 +58,7 @@ export function recommend(input: RecommendInput): RecommendResult {
   const oom = at('oom_risk', 'medium');
   const runaway = at('runaway_process', 'low');
 
-  if (swap || (memory && (memory.evidence.swapInPerSec ?? memory.evidence.pswpin ?? 0) > 0)) {
+  if (swap || (memory && (memory.evidence.swap_pages_per_s ?? 0) > 0)) {
     drafts.push({
       rule: 'swap-activity-lowers-swappiness', key: 'vm.swappiness', signals: [swap ? 'swap_thrashing' : 'memory_pressure'],
       rationale: 'Anonymous memory is being swapped while under pressure; a lower swappiness makes reclaim prefer page cache over swapping application memory.',
@@ -120,12 +120,12 @@ export function recommend(input: RecommendInput): RecommendResult {
       expectedEffect: 'Fewer SYN drops during connection bursts.',
       confidence: 0.35, target: (from) => Math.max(from, 8192),
     });
-    if ((net.evidence.softnetDropped ?? net.evidence.backlogDrops ?? 0) > 0) {
+    if ((net.evidence.net_drops_per_s ?? 0) > 0) {
       drafts.push({
-        rule: 'softnet-drops-deepen-backlog', key: 'net.core.netdev_max_backlog', signals: ['network_degradation'],
-        rationale: 'The per-CPU input backlog overflowed (softnet drops); a deeper backlog absorbs receive bursts.',
+        rule: 'receive-drops-deepen-backlog', key: 'net.core.netdev_max_backlog', signals: ['network_degradation'],
+        rationale: 'Packets are being dropped on receive; when the drops are per-CPU backlog overflows (softnet), a deeper backlog absorbs receive bursts.',
         expectedEffect: 'Fewer dropped packets on receive bursts; slightly more queueing delay.',
-        confidence: 0.6, target: (from) => Math.max(from, from * 4),
+        confidence: 0.45, target: (from) => Math.max(from, from * 4),
       });
     }
   }

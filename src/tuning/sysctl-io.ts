@@ -18,6 +18,8 @@ export interface SysctlTarget {
   write(tunable: Tunable, value: string): Promise<void>;
   /** Where the value lives (for messages and the staged file). */
   locate(tunable: Tunable): string | undefined;
+  /** Why a tunable is absent here, when the target can tell more than the KB's availability note. */
+  absentReason(tunable: Tunable): string | undefined;
   /** Why writes cannot happen at all (read-only /proc/sys, missing namespace), or undefined. */
   writeBlocker(): Promise<string | undefined>;
 }
@@ -74,6 +76,13 @@ export class HostSysctlTarget implements SysctlTarget {
     return undefined;
   }
 
+  absentReason(t: Tunable): string | undefined {
+    if (t.debugfs && !existsSync(join(this.debugfsRoot, 'sched'))) {
+      return `not in ${this.procRoot}, and debugfs is not mounted at ${this.debugfsRoot} where newer kernels keep it (mount -t debugfs none ${this.debugfsRoot})`;
+    }
+    return undefined;
+  }
+
   async readMany(tunables: readonly Tunable[]): Promise<Map<string, string | undefined>> {
     const out = new Map<string, string | undefined>();
     for (const t of tunables) {
@@ -120,6 +129,10 @@ export class NetnsSysctlTarget implements SysctlTarget {
 
   locate(t: Tunable): string | undefined {
     return t.key.startsWith('net.') ? procPath('/proc/sys', t.key) : undefined;
+  }
+
+  absentReason(t: Tunable): string | undefined {
+    return t.key.startsWith('net.') ? undefined : 'only net.* tunables exist per network namespace';
   }
 
   async readMany(tunables: readonly Tunable[]): Promise<Map<string, string | undefined>> {

@@ -6,12 +6,15 @@ import { capabilitiesCommand } from './capabilities.js';
 import { auditCommand } from './audit.js';
 import { configCommand } from './config.js';
 // vm
+import { vmCommand } from './vm.js';
 // analysis
 // repository
 import { policiesCommand } from './policies.js';
 // verifier
 import { verifyCommand } from './verify.js';
 // tuning
+import { tuneCommand } from './tune.js';
+import { evalCommand } from './eval.js';
 
 export const commands: CliCommand[] = [
   // foundation
@@ -20,10 +23,13 @@ export const commands: CliCommand[] = [
   auditCommand,
   configCommand,
   // vm
+  vmCommand,
   // analysis
   // repository
   policiesCommand,
   // verifier
   verifyCommand,
   // tuning
+  tuneCommand,
+  evalCommand,
 ];
