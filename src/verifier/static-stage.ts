@@ -71,7 +71,7 @@ export async function staticStage(app: App, input: StaticInput, options: StaticO
       compile = compiled.evidence;
       if (!compiled.objectPath) {
         const diag = compile.diagnostics.filter((d) => d.severity === 'error');
-        const shown = diag.slice(0, 3).map((d) => `${d.line !== undefined ? `line ${d.line}: ` : ''}${d.message}`).join('; ');
+        const shown = diag.slice(0, 3).map((d) => d.message).join('; ');
         findings.push(...compile.diagnostics.map((d) => ({ rule: d.severity === 'error' ? 'compile_error' : 'compile_warning', severity: d.severity === 'error' ? 'error' as const : d.severity === 'warning' ? 'warning' as const : 'info' as const, message: d.message, ...(d.line !== undefined ? { line: d.line } : {}) })));
         if (!findings.some((f) => f.severity === 'error')) findings.push({ rule: 'compile_error', severity: 'error', message: 'clang failed without a diagnostic; see compile.stderr in the evidence' });
         return { result: { ...finish(started, sourceSha256, findings, { compile }), reason: `compile error: ${shown || 'see diagnostics'}`, failureClass: 'compile_error', timings } };
