@@ -34,7 +34,7 @@ export interface Feedback {
 
 interface AnalysisModule {
   runWorkload(app: App, request: RunRequest): Promise<WorkloadRun>;
-  saveBaseline(app: App, name: string, runId: number): unknown;
+  saveBaseline(app: App, name: string, runId: number, options?: { replace?: boolean }): unknown;
   compareToBaseline(app: App, options: { baseline: string; runId: number }): Promise<{ comparison: Comparison; metric: string }> | { comparison: Comparison; metric: string };
   currentSignals(app: App, options: { windowMs?: number }): Promise<Signal[]>;
 }
@@ -57,7 +57,8 @@ export function analysisFeedback(app: App): Feedback {
     async compare(baseline, candidate) {
       const analysis = await loadAnalysis();
       const name = `tuning-baseline-run-${baseline.id}`;
-      await analysis.saveBaseline(app, name, baseline.id);
+      // Each guard stage compares against the same baseline run, so re-saving it must be allowed.
+      await analysis.saveBaseline(app, name, baseline.id, { replace: true });
       const result = await analysis.compareToBaseline(app, { baseline: name, runId: candidate.id });
       return { comparison: result.comparison, metric: result.metric };
     },
