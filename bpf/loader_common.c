@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,7 +209,9 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 	       ops->name, mode == ATTACH_TP_BTF ? "tp_btf" : mode == ATTACH_TRACEPOINT ? "tracepoint" : "perf_event",
 	       elapsed_s * 1000, exiting ? "true" : "false", (unsigned long long)events_printed, (unsigned long long)events_dropped);
 	ops->report(skel, &a);
-	printf("},");
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("},\"max_rss_kb\":%ld,", ru.ru_maxrss);
 	report_overhead(ops->object(skel), elapsed_s);
 	printf("}\n");
 	fflush(stdout);

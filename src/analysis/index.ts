@@ -1,19 +1,44 @@
 // The workload analysis engine: layered summaries, semantic signals (with history), the eBPF probe
 // library, sandboxed perf/strace and the workload feedback channel. Other components use the
-// functions exported here (see the cross-component contract in docs/analysis.md).
+// functions exported here (cross-component contract: docs/analysis.md).
 import type { App } from '../app.js';
+import { SchedcpError } from '../errors.js';
+import { addCapabilityContributor, hostCapabilities } from '../host/index.js';
+import { ChildTracker } from './children.js';
 import { analysisMigrations } from './migrations.js';
-import { SummaryService, type SummaryRequest, type SummaryResult } from './summary/service.js';
-import { signalHistory, storeSignals } from './signals/store.js';
+import { attachFeatureTest } from './probes/feature-test.js';
+import { PROBES } from './probes/registry.js';
+import { runProbeLoader, type ProbeRequest, type ProbeRunResult } from './probes/runner.js';
+import { runPerf as runPerfSandboxed, runStrace as runStraceSandboxed } from './sandbox/run.js';
+import type { PerfRequest } from './sandbox/perf.js';
+import type { StraceRequest } from './sandbox/strace.js';
 import type { Signal, SignalName } from './signals/classify.js';
+import { signalHistory, storeSignals } from './signals/store.js';
+import { SummaryService, type SummaryRequest, type SummaryResult } from './summary/service.js';
+import { findWorkload, listWorkloads } from './workloads/registry.js';
+import { runWorkloadTrials, type WorkloadRequest } from './workloads/runner.js';
+import * as store from './workloads/store.js';
 
 export type { Signal, SignalName, Severity } from './signals/classify.js';
 export { SIGNAL_NAMES } from './signals/classify.js';
 export type { SummaryRequest, SummaryResult } from './summary/service.js';
+export type { ProbeRequest, ProbeRunResult } from './probes/runner.js';
+export type { WorkloadRun, WorkloadTrial, BaselineComparison } from './workloads/store.js';
+export type { PerfRequest } from './sandbox/perf.js';
+export type { StraceRequest } from './sandbox/strace.js';
+
+// host_capabilities reports tp_btf/fentry/kprobe from a real attach attempt, not config flags.
+addCapabilityContributor(async () => {
+  const attach = await attachFeatureTest();
+  return attach ? { attach } : {};
+});
 
 export class Analysis {
   readonly summaries = new SummaryService();
-  constructor(readonly app: App) {}
+  readonly children = new ChildTracker();
+  constructor(readonly app: App) {
+    app.onClose(() => this.children.closeAll());
+  }
 }
 
 export function analysisOf(app: App): Analysis {
@@ -35,4 +60,74 @@ export async function currentSignals(app: App, options: { windowMs?: number; sig
 export function signalsSince(app: App, options: { sinceIso: string; names?: readonly SignalName[]; limit?: number }) {
   analysisOf(app);
   return signalHistory(app.db, options.sinceIso, options.names, options.limit);
+}
+
+export function listProbes() {
+  return PROBES;
+}
+
+export function runProbe(app: App, request: ProbeRequest, options: { signal?: AbortSignal; onProgress?: (done: number, total: number, message: string) => void } = {}): Promise<ProbeRunResult> {
+  const analysis = analysisOf(app);
+  return analysis.children.track(options.signal, (signal) => runProbeLoader(request, {
+    maxProbeSeconds: app.config.analysis.maxProbeSeconds, signal, ...(options.onProgress && { onProgress: options.onProgress }),
+  }));
+}
+
+async function hasHardwarePmu(): Promise<boolean> {
+  const caps = await hostCapabilities();
+  return caps.capabilities.some((c) => c.name === 'hardware_pmu' && c.available);
+}
+
+export async function perfProfile(app: App, request: PerfRequest, options: { signal?: AbortSignal; raw?: boolean } = {}) {
+  const analysis = analysisOf(app);
+  const pmu = await hasHardwarePmu();
+  return analysis.children.track(options.signal, (signal) => runPerfSandboxed(request, {
+    signal, raw: options.raw ?? false, hasHardwarePmu: pmu, maxSeconds: app.config.analysis.maxProbeSeconds,
+  }));
+}
+
+export async function straceProfile(app: App, request: Omit<StraceRequest, 'command'> & { workload?: string }, options: { signal?: AbortSignal; raw?: boolean; allowPid1?: boolean } = {}) {
+  const analysis = analysisOf(app);
+  const { workload, ...rest } = request;
+  const req: StraceRequest = { ...rest };
+  if (workload !== undefined) {
+    const spec = findWorkload(workload, app.config.analysis.workloadCommands);
+    if (spec.prepare) throw new SchedcpError('unsupported', `Workload ${workload} needs a prepared build tree and cannot run under strace; pick another workload or attach to a pid.`);
+    const params = Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default]));
+    const cmd = spec.command(params, '/tmp');
+    req.command = [cmd.file, ...cmd.args];
+  }
+  return analysis.children.track(options.signal, (signal) => runStraceSandboxed(req, {
+    signal, raw: options.raw ?? false, hasHardwarePmu: false, maxSeconds: app.config.analysis.maxProbeSeconds, allowPid1: options.allowPid1 ?? false,
+  }));
+}
+
+export function workloadCatalog(app: App) {
+  return listWorkloads(app.config.analysis.workloadCommands);
+}
+
+/** Run a named workload for N trials; stored, so it can be saved as a baseline or compared. */
+export function runWorkload(app: App, request: WorkloadRequest): Promise<store.WorkloadRun> {
+  const analysis = analysisOf(app);
+  return analysis.children.track(request.signal, (signal) => runWorkloadTrials(app.db, app.config.analysis.workloadCommands, { ...request, signal }));
+}
+
+export function getWorkloadRun(app: App, runId: number): store.WorkloadRun {
+  analysisOf(app);
+  return store.getRun(app.db, runId);
+}
+
+export function saveBaseline(app: App, name: string, runId: number, options: { replace?: boolean } = {}) {
+  analysisOf(app);
+  return store.saveBaseline(app.db, name, runId, options.replace ?? false);
+}
+
+export function listBaselines(app: App) {
+  analysisOf(app);
+  return store.listBaselines(app.db);
+}
+
+export function compareToBaseline(app: App, options: { baseline: string; runId: number; minEffectPct?: number; confidence?: number }): store.BaselineComparison {
+  analysisOf(app);
+  return store.compareToBaseline(app.db, options.baseline, options.runId, options);
 }

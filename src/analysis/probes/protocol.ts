@@ -1,0 +1,59 @@
+// The JSON-lines protocol of the probe loaders (bpf/loader_common.c), parsed into typed results.
+// Pure: fed one line at a time.
+
+export interface ProbeOverhead {
+  /** Total ns the probe's BPF programs ran (kernel bpf stats, enabled only while the probe runs). */
+  runTimeNs: number;
+  runCount: number;
+  nsPerEvent: number;
+  eventsPerS: number;
+}
+
+export interface ProbeResult {
+  probe: string;
+  attach: 'tp_btf' | 'tracepoint' | 'perf_event';
+  fallbackReason?: string;
+  attachMs: number;
+  durationMs: number;
+  interrupted: boolean;
+  data: Record<string, unknown>;
+  events: Array<Record<string, unknown>>;
+  eventsDropped: number;
+  overhead: ProbeOverhead;
+  loaderMaxRssKb: number;
+}
+
+export class ProbeStream {
+  attached: { attach: ProbeResult['attach']; attachMs: number; fallbackReason?: string } | undefined;
+  error: string | undefined;
+  result: Omit<ProbeResult, 'events'> | undefined;
+  readonly events: Array<Record<string, unknown>> = [];
+  lastTick: { elapsedMs: number; durationMs: number } | undefined;
+
+  /** Returns the line's type for progress reporting; unparseable lines are ignored (returns undefined). */
+  push(line: string): string | undefined {
+    let msg: Record<string, unknown>;
+    try { msg = JSON.parse(line) as Record<string, unknown>; } catch { return undefined; }
+    switch (msg.type) {
+      case 'attached':
+        this.attached = { attach: msg.attach as ProbeResult['attach'], attachMs: Number(msg.attach_ms), ...(typeof msg.fallback_reason === 'string' && { fallbackReason: msg.fallback_reason }) };
+        break;
+      case 'tick': this.lastTick = { elapsedMs: Number(msg.elapsed_ms), durationMs: Number(msg.duration_ms) }; break;
+      case 'event': { const { type: _t, ...rest } = msg; this.events.push(rest); break; }
+      case 'error': this.error = String(msg.message); break;
+      case 'result': {
+        const o = (msg.overhead ?? {}) as Record<string, number>;
+        this.result = {
+          probe: String(msg.probe), attach: msg.attach as ProbeResult['attach'], attachMs: this.attached?.attachMs ?? 0,
+          durationMs: Number(msg.duration_ms), interrupted: Boolean(msg.interrupted), data: (msg.data ?? {}) as Record<string, unknown>,
+          eventsDropped: Number(msg.events_dropped ?? 0), loaderMaxRssKb: Number(msg.max_rss_kb ?? 0),
+          overhead: { runTimeNs: o.run_time_ns ?? 0, runCount: o.run_cnt ?? 0, nsPerEvent: o.ns_per_event ?? 0, eventsPerS: o.events_per_s ?? 0 },
+          ...(this.attached?.fallbackReason && { fallbackReason: this.attached.fallbackReason }),
+        };
+        break;
+      }
+      default: return undefined;
+    }
+    return String(msg.type);
+  }
+}

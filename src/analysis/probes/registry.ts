@@ -1,0 +1,70 @@
+// The eBPF probe library as agents see it: name, what it measures, which events it attaches to,
+// which filters apply, and where its loader lives (bpf/build/<name>, built by `make -C bpf`).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export interface ProbeInfo {
+  name: string;
+  title: string;
+  description: string;
+  /** Kernel events, in attach-preference order. */
+  attaches: string[];
+  taskFilters: boolean;
+  streamsEvents: boolean;
+}
+
+export const PROBES: readonly ProbeInfo[] = [
+  {
+    name: 'runqlat', title: 'Run-queue latency',
+    description: 'Time from wakeup (or preemption) until a task runs: log2 histogram in µs plus the top tasks by total wait (count, total, max).',
+    attaches: ['tp_btf/sched_wakeup, sched_wakeup_new, sched_switch', 'tracepoint/sched/* (fallback; cgroup filter needs tp_btf)'],
+    taskFilters: true, streamsEvents: false,
+  },
+  {
+    name: 'cswitch', title: 'Context switches and migrations',
+    description: 'Per task: voluntary switches (blocked), involuntary switches (preempted while runnable) and CPU migrations; totals and the busiest tasks.',
+    attaches: ['tp_btf/sched_switch, sched_migrate_task', 'tracepoint/sched/* (fallback)'],
+    taskFilters: true, streamsEvents: false,
+  },
+  {
+    name: 'syscalls', title: 'Syscall counts and latency',
+    description: 'Per syscall and per (process, syscall): count, errors, total and max latency in ns. Highest total time first.',
+    attaches: ['tp_btf/sys_enter, sys_exit', 'tracepoint/raw_syscalls/* (fallback)'],
+    taskFilters: true, streamsEvents: false,
+  },
+  {
+    name: 'pagefaults', title: 'Page faults by task',
+    description: 'Minor and major page faults per task. Uses the software perf events page-faults-min/-maj (no tracepoint distinguishes the two).',
+    attaches: ['perf_event software page-faults-min/page-faults-maj, every CPU'],
+    taskFilters: true, streamsEvents: false,
+  },
+  {
+    name: 'biolat', title: 'Block I/O latency',
+    description: 'Issue-to-completion latency of block requests: log2 histogram in µs and per-direction (read/write/other) count, bytes, total and max. Completions run in interrupt context, so no task filters.',
+    attaches: ['tp_btf/block_rq_issue, block_rq_complete', 'tracepoint/block/* (fallback)'],
+    taskFilters: false, streamsEvents: false,
+  },
+  {
+    name: 'proclife', title: 'Process lifecycle',
+    description: 'fork, exec and exit events with pid, parent, comm, exec filename and exit code, streamed (up to max_events) plus exact totals.',
+    attaches: ['tp_btf/sched_process_fork, sched_process_exec, sched_process_exit', 'tracepoint/sched/* (fallback)'],
+    taskFilters: true, streamsEvents: true,
+  },
+];
+
+export function findProbe(name: string): ProbeInfo | undefined {
+  return PROBES.find((p) => p.name === name);
+}
+
+/** bpf/build of this checkout (works from src/ under vitest and from dist/src/), or SCHEDCP_BPF_DIR. */
+export function probeBuildDir(): string {
+  if (process.env.SCHEDCP_BPF_DIR) return process.env.SCHEDCP_BPF_DIR;
+  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'bpf', 'Makefile'))) return join(dir, 'bpf', 'build');
+  }
+  return join(process.cwd(), 'bpf', 'build');
+}
+
+export function loaderPath(name: string): string {
+  return join(probeBuildDir(), name);
+}
