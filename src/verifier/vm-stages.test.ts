@@ -42,6 +42,8 @@ describe('kernel verifier stage', () => {
       'processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
     ].join('\n');
     expect(explainVerifierLog(log).error).toBe("R0 invalid mem access 'map_value_or_null'");
+    const loop = ['5: (16) if w2 == 0x0 goto pc-2        ; R2_w=0', 'infinite loop detected at insn 4', 'cur state: R1=trusted_ptr_task_struct() R2_w=0', 'old state: R1_w=trusted_ptr_task_struct() R2_w=0', 'verification time 1148 usec', 'stack depth 8', 'processed 11 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 1'].join('\n');
+    expect(explainVerifierLog(loop).error).toBe('infinite loop detected at insn 4');
     const stage = kernelVerifierStage({ name: 'p0', outcome: 'verifier_rejected', load: { ...loaded, ok: false, failure: 'verifier_rejected', failedProgram: 'x_enqueue', verifierLog: log }, workloads: [], dmesg: [] }, vm([]));
     expect(stage).toMatchObject({ verdict: 'fail', failureClass: 'kernel_verifier_rejected' });
     expect(stage.reason).toBe("kernel verifier rejected x_enqueue: R0 invalid mem access 'map_value_or_null' at `*v += 1; @ policy.bpf.c:22`");

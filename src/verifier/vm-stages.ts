@@ -37,7 +37,8 @@ function programStats(p: ProgramVerifierStats) {
   };
 }
 
-const NOISE = /^(processed \d+ insns|verification time|stack depth|-- END|libbpf:|\s*$)/;
+// Bookkeeping the verifier prints after the error (stats, state dumps of a detected loop).
+const NOISE = /^(processed \d+ insns|verification time|stack depth|-- END|libbpf:|cur state:|old state:|\s*$)/;
 
 /** The kernel's own error line and the source lines (";" comments with BTF line info) before it. */
 export function explainVerifierLog(log: string): { error: string; sourceLines: string[]; tail: string } {
