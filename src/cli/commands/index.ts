@@ -7,7 +7,6 @@ import { auditCommand } from './audit.js';
 import { configCommand } from './config.js';
 // vm
 import { vmCommand } from './vm.js';
-import { vmCommand } from './vm.js';
 // analysis
 // repository
 import { policiesCommand } from './policies.js';
@@ -24,7 +23,6 @@ export const commands: CliCommand[] = [
   auditCommand,
   configCommand,
   // vm
-  vmCommand,
   vmCommand,
   // analysis
   // repository
