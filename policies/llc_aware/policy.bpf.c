@@ -2,9 +2,9 @@
 /*
  * llc_aware: cache-aware placement with one queue per last-level cache (LLC) domain.
  *
- * The LLC a CPU belongs to is read from the kernel's own topology (the per-CPU sd_llc_id,
- * the first CPU of the CPU's LLC domain); kernels without it fall back to fixed groups of
- * cpus_per_llc CPUs. A waking task keeps its previous CPU when that is idle, else takes an
+ * CPUs are grouped into LLC domains of cpus_per_llc consecutive CPU ids: set it from
+ * /sys/devices/system/cpu/cpu0/cache/index3/shared_cpu_list (the kernel's per-CPU sd_llc_id
+ * would need a kallsyms address, which minimal kernels lack, so it is not used). A waking task keeps its previous CPU when that is idle, else takes an
  * idle CPU sharing the previous CPU's LLC, and only then any idle CPU. Queued tasks wait in
  * their LLC's queue; a CPU serves its own LLC first and crosses LLCs only when its domain has
  * no work (and cross_llc is set), trading a little balance for warm caches.
@@ -17,25 +17,18 @@ char _license[] SEC("license") = "GPL";
 #define LLC_DSQ_BASE 1000
 
 const volatile u64 slice_ns = 5000000ULL;
-/* Used only where the kernel exposes no sd_llc_id. */
+/* CPUs per last-level cache, consecutive ids (cpu / cpus_per_llc is the LLC index). */
 const volatile u32 cpus_per_llc = 4;
 const volatile bool cross_llc = true;
-
-extern const int sd_llc_id __ksym __weak;
 
 static u32 nr_cpus = 1;
 u64 nr_same_llc, nr_cross_llc;
 
 UEI_DEFINE(uei);
 
+/* The LLC id is the first CPU of the domain, so it doubles as a queue index below nr_cpus. */
 static __always_inline u32 llc_of(s32 cpu)
 {
-	if (bpf_ksym_exists(&sd_llc_id)) {
-		const int *id = bpf_per_cpu_ptr(&sd_llc_id, cpu);
-
-		if (id && *id >= 0 && (u32)*id < nr_cpus)
-			return *id;
-	}
 	return cpus_per_llc ? ((u32)cpu / cpus_per_llc) * cpus_per_llc : 0;
 }
 

@@ -26,6 +26,8 @@ export interface SeedReport { added: string[]; updated: string[]; unchanged: str
 export class Repository {
   readonly store: PolicyStore;
   private ready_: Promise<HybridIndex> | undefined;
+  /** What the implicit seed in ready() did, until an explicit seed() reports it. */
+  private implicitSeed: SeedReport | undefined;
 
   constructor(readonly app: App) {
     this.store = new PolicyStore(app.db);
@@ -36,7 +38,7 @@ export class Repository {
     this.ready_ ??= (async () => {
       const embedder = await createEmbedder(this.app.config);
       const index = await HybridIndex.open(this.app.db, { namespace: 'policies', fields: POLICY_FIELDS, embedder });
-      await this.seedInto(index, SYSTEM_ACTOR);
+      this.implicitSeed = await this.seedInto(index, SYSTEM_ACTOR);
       const missing = this.store.latestAll().filter((p) => !index.has(p.name));
       await index.upsert(missing.map(policyDoc));
       return index;
@@ -47,7 +49,13 @@ export class Repository {
 
   /** Load policies/ into the store: new names as version 1, changed sources as a new version. */
   async seed(actor: Actor = SYSTEM_ACTOR): Promise<SeedReport> {
-    return this.seedInto(await this.ready(), actor);
+    const index = await this.ready();
+    const first = this.implicitSeed;
+    this.implicitSeed = undefined;
+    const again = await this.seedInto(index, actor);
+    if (!first) return again;
+    const changed = new Set([...first.added, ...first.updated, ...again.added, ...again.updated]);
+    return { added: [...first.added, ...again.added], updated: [...first.updated, ...again.updated], unchanged: again.unchanged.filter((n) => !changed.has(n)) };
   }
 
   private async seedInto(index: HybridIndex, actor: Actor): Promise<SeedReport> {
