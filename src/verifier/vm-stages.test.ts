@@ -79,7 +79,8 @@ describe('dynamic stage', () => {
 
 describe('performance stage', () => {
   const trials = (base: string, values: number[]) => values.map((v, i) => workload(`${base}.t${i + 1}`, v));
-  const withMetrics = (values: number[]) => values.map((v, i) => workload(`cpu_mix.t${i + 1}`, 1000, { metrics: { bogoOpsPerSec: v } }));
+  // cpuParallelism = (user + sys) / wall: v = 100 means one CPU kept busy.
+  const withMetrics = (values: number[]) => values.map((v, i) => workload(`cpu_mix.t${i + 1}`, 1000, { userMs: v * 10, sysMs: 0 }));
   const baseline = [...trials('hackbench', [1000, 1040, 980]), ...trials('fork_exec_storm', [500, 510, 490]), ...withMetrics([100, 102, 98])];
   it('fails a gross regression, reporting ratio and spread', () => {
     const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: [...trials('hackbench', [2100, 2050, 2000]), ...trials('fork_exec_storm', [505, 500, 495]), ...withMetrics([99, 101, 100])], dmesg: [] };
@@ -96,6 +97,6 @@ describe('performance stage', () => {
   });
   it('treats higher-is-better metrics the right way round', () => {
     const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: [...trials('hackbench', [1000, 1000, 1000]), ...trials('fork_exec_storm', [500, 500, 500]), ...withMetrics([40, 41, 39])], dmesg: [] };
-    expect(performanceStage(run, baseline, suite, 'tcg').reason).toMatch(/cpu_mix bogoOpsPerSec -60\.0%/);
+    expect(performanceStage(run, baseline, suite, 'tcg').reason).toMatch(/cpu_mix cpuParallelism -60\.0%/);
   });
 });

@@ -77,7 +77,7 @@ export function kernelVerifierStage(run: PolicyRunResult | undefined, vm: VmRunR
 }
 
 function workloadEvidence(w: WorkloadResult, failed: boolean) {
-  return { name: w.name, exitCode: w.exitCode, signal: w.signal, timedOut: w.timedOut, wallMs: w.wallMs, schedulerEnabledAfter: w.schedulerEnabledAfter, metrics: w.metrics, ...(failed ? { output: w.output.slice(-1500) } : {}) };
+  return { name: w.name, exitCode: w.exitCode, signal: w.signal, timedOut: w.timedOut, wallMs: w.wallMs, userMs: w.userMs, sysMs: w.sysMs, schedulerEnabledAfter: w.schedulerEnabledAfter, metrics: w.metrics, ...(failed ? { output: w.output.slice(-1500) } : {}) };
 }
 
 export function dynamicStage(run: PolicyRunResult, vm: VmRunResult, planned: readonly WorkloadSpec[]): StageResult {
@@ -116,8 +116,10 @@ export function dynamicStage(run: PolicyRunResult, vm: VmRunResult, planned: rea
 
 export interface PerfComparison { workload: string; metric: string; direction: Direction; baseline: Summary; candidate: Summary; comparison: Comparison; spreadPct: number; thresholdPct: number; regression: boolean }
 
+/** Derived metrics: cpuParallelism = guest CPU time / wall time, i.e. how many CPUs the workload kept busy.
+ * The guest measures it itself, so host contention on the emulator threads barely moves it. */
 function sample(w: WorkloadResult, metric: string): number | undefined {
-  const v = metric === 'wallMs' ? w.wallMs : w.metrics[metric];
+  const v = metric === 'wallMs' ? w.wallMs : metric === 'cpuParallelism' ? (w.wallMs > 0 ? (w.userMs + w.sysMs) / w.wallMs : undefined) : w.metrics[metric];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
