@@ -78,11 +78,11 @@ async function hasHardwarePmu(): Promise<boolean> {
   return caps.capabilities.some((c) => c.name === 'hardware_pmu' && c.available);
 }
 
-export async function perfProfile(app: App, request: PerfRequest, options: { signal?: AbortSignal; raw?: boolean } = {}) {
+export async function perfProfile(app: App, request: PerfRequest, options: { signal?: AbortSignal; raw?: boolean; allowPid1?: boolean } = {}) {
   const analysis = analysisOf(app);
   const pmu = await hasHardwarePmu();
   return analysis.children.track(options.signal, (signal) => runPerfSandboxed(request, {
-    signal, raw: options.raw ?? false, hasHardwarePmu: pmu, maxSeconds: app.config.analysis.maxProbeSeconds,
+    signal, raw: options.raw ?? false, hasHardwarePmu: pmu, maxSeconds: app.config.analysis.maxProbeSeconds, allowPid1: options.allowPid1 ?? false,
   }));
 }
 

@@ -7,6 +7,7 @@ import type { ResourceSpec } from '../server/resource.js';
 import { hostCapabilitiesTool } from './host-capabilities.js';
 import { auditLogTool } from './audit-log.js';
 // analysis
+import { systemSummaryTool } from './system-summary.js'; import { systemSignalsTool } from './system-signals.js'; import { listProbesTool } from './list-probes.js'; import { runProbeTool } from './run-probe.js'; import { perfProfileTool } from './perf-profile.js'; import { straceProfileTool } from './strace-profile.js'; import { runWorkloadTool } from './run-workload.js'; import { compareToBaselineTool } from './compare-to-baseline.js';
 // repository
 import { searchPoliciesTool } from './search-policies.js';
 import { getPolicyTool } from './get-policy.js';
@@ -32,6 +33,7 @@ export const tools: AnyToolSpec[] = [
   hostCapabilitiesTool,
   auditLogTool,
   // analysis
+  systemSummaryTool, systemSignalsTool, listProbesTool, runProbeTool, perfProfileTool, straceProfileTool, runWorkloadTool, compareToBaselineTool,
   // repository
   searchPoliciesTool, getPolicyTool, submitPolicyTool, recordOutcomeTool, policyHistoryTool,
   // verifier

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { listProbes, runProbe } from '../analysis/index.js';
+import { defineTool } from '../server/tool.js';
+
+export const runProbeTool = defineTool({
+  name: 'run_probe',
+  title: 'Run an eBPF probe',
+  description: `Attaches one probe from the library (${listProbes().map((p) => p.name).join(', ')}) for duration_s (capped by config analysis.maxProbeSeconds), then detaches and returns its aggregated result plus its own overhead measured with kernel BPF stats (ns per event, events/s) and attach time. Progress notifications every second; cancellable (the loader is killed and every BPF program goes with it). Filters: pid (thread-group id), comm, cgroup (v2 directory path).`,
+  // Observation, hence scope read; but it loads programs into the kernel and costs CPU per event, so it is not read-only.
+  scope: 'read',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  input: z.object({
+    name: z.string().max(32).describe('Probe name (list_probes).'),
+    duration_s: z.number().positive().max(3600).default(5).describe('How long to observe, seconds.'),
+    pid: z.number().int().positive().optional().describe('Only this process (tgid).'),
+    comm: z.string().max(15).optional().describe('Only tasks with this command name.'),
+    cgroup: z.string().max(512).optional().describe('Only tasks in this cgroup v2 directory (absolute path under /sys/fs/cgroup).'),
+    top_n: z.number().int().min(1).max(500).default(20),
+    max_events: z.number().int().min(0).max(10_000).default(500).describe('Streamed events kept (proclife).'),
+    attach: z.enum(['auto', 'tp_btf', 'tracepoint']).default('auto').describe('Force an attach type (auto: tp_btf, then classic tracepoints).'),
+  }).strict(),
+  output: z.object({
+    probe: z.string(), attach: z.string(), fallbackReason: z.string().optional(), attachMs: z.number(), startupMs: z.number(),
+    durationMs: z.number(), interrupted: z.boolean(), data: z.record(z.string(), z.unknown()),
+    events: z.array(z.record(z.string(), z.unknown())), eventsDropped: z.number(),
+    overhead: z.object({ runTimeNs: z.number(), runCount: z.number(), nsPerEvent: z.number(), eventsPerS: z.number() }),
+    loaderMaxRssKb: z.number(),
+  }),
+  async run(args, { app, signal, progress }) {
+    return runProbe(app, {
+      name: args.name, durationS: args.duration_s, topN: args.top_n, maxEvents: args.max_events, attach: args.attach,
+      ...(args.pid !== undefined && { pid: args.pid }), ...(args.comm !== undefined && { comm: args.comm }), ...(args.cgroup !== undefined && { cgroup: args.cgroup }),
+    }, { signal, onProgress: (done, total, message) => { void progress(done, total, message); } });
+  },
+  summarize: (r) => `${r.probe} via ${r.attach}, ${Math.round(r.durationMs)} ms: ${r.overhead.runCount} events at ${r.overhead.nsPerEvent} ns/event; ${JSON.stringify(r.data).slice(0, 600)}`,
+});

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { systemSummary } from '../analysis/index.js';
+import { defineTool } from '../server/tool.js';
+
+const signal = z.object({ name: z.string(), severity: z.string(), score: z.number(), summary: z.string(), evidence: z.record(z.string(), z.number()), at: z.string() });
+
+const systemSummaryOutput = z.object({
+  level: z.number(), at: z.string(), window: z.object({ ms: z.number(), source: z.string() }), digest: z.array(z.string()),
+  signals: z.array(signal),
+  metrics: z.record(z.string(), z.unknown()).optional(),
+  tasks: z.array(z.record(z.string(), z.unknown())).optional(),
+  cgroups: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
+export const systemSummaryTool = defineTool({
+  name: 'system_summary',
+  title: 'Summarize what the machine is doing',
+  description: 'Layered summary from /proc and /sys over a sampling window (rates, not counters; every field name carries its unit). level 0: a few-line digest (busy, pressure, top tasks, active signals). level 1: + structured metrics (CPU per core and per state, load and runnable tasks, run-queue wait, memory incl. PSI and swap, disk I/O, network, context switches, migrations, cgroup layout v1/v2/hybrid). level 2: + per-process rows (CPU, RSS, run-queue wait from schedstat, faults, cgroup, switches, migrations, I/O) with filters and top-N, and per-cgroup CPU/memory/pressure. window_ms 0 reuses the previous sample when recent.',
+  scope: 'read',
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  input: z.object({
+    level: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0).describe('0 digest, 1 metrics, 2 per-task/per-cgroup detail.'),
+    window_ms: z.number().int().min(0).max(60_000).optional().describe('Sampling window in ms (0: since the previous sample if < 60 s old, else 200 ms). Default: 0 for level 0, 1000 otherwise.'),
+    top_n: z.number().int().min(1).max(200).default(10).describe('How many processes/cgroups to list.'),
+    sort: z.enum(['cpu', 'rss', 'runqueue_wait', 'faults']).default('cpu'),
+    pids: z.array(z.number().int().positive()).max(64).optional().describe('Only these processes (level 1/2 task rows).'),
+    comm: z.string().max(15).optional().describe('Only processes with this exact command name.'),
+    cgroup_prefix: z.string().max(512).optional().describe('Only processes whose cgroup path starts with this (level 2).'),
+    min_cpu_pct: z.number().min(0).max(10_000).optional().describe('Only processes using at least this much CPU (100 = one core).'),
+  }).strict(),
+  output: systemSummaryOutput,
+  async run(args, { app, signal: abort }) {
+    const filter = {
+      ...(args.pids && { pids: args.pids }), ...(args.comm !== undefined && { comm: args.comm }),
+      ...(args.cgroup_prefix !== undefined && { cgroupPrefix: args.cgroup_prefix }), ...(args.min_cpu_pct !== undefined && { minCpuPct: args.min_cpu_pct }),
+    };
+    const result = await systemSummary(app, {
+      level: args.level, windowMs: args.window_ms ?? (args.level === 0 ? 0 : 1000), topN: args.top_n, sort: args.sort, signal: abort,
+      ...(Object.keys(filter).length && { filter }),
+    });
+    return result as unknown as z.input<typeof systemSummaryOutput>;
+  },
+  summarize: (r) => r.digest.join('\n'),
+});
