@@ -48,20 +48,20 @@ export class Repository {
   }
 
   /** Load policies/ into the store: new names as version 1, changed sources as a new version. */
-  async seed(actor: Actor = SYSTEM_ACTOR): Promise<SeedReport> {
+  async seed(actor: Actor = SYSTEM_ACTOR, dir = builtinPoliciesDir()): Promise<SeedReport> {
     const index = await this.ready();
     const first = this.implicitSeed;
     this.implicitSeed = undefined;
-    const again = await this.seedInto(index, actor);
+    const again = await this.seedInto(index, actor, dir);
     if (!first) return again;
     const changed = new Set([...first.added, ...first.updated, ...again.added, ...again.updated]);
     return { added: [...first.added, ...again.added], updated: [...first.updated, ...again.updated], unchanged: again.unchanged.filter((n) => !changed.has(n)) };
   }
 
-  private async seedInto(index: HybridIndex, actor: Actor): Promise<SeedReport> {
+  private async seedInto(index: HybridIndex, actor: Actor, dir = builtinPoliciesDir()): Promise<SeedReport> {
     const report: SeedReport = { added: [], updated: [], unchanged: [] };
     const changed: Policy[] = [];
-    for (const b of loadBuiltinPolicies(builtinPoliciesDir())) {
+    for (const b of loadBuiltinPolicies(dir)) {
       const sha = sha256Hex(b.source);
       const latest = this.store.byName(b.metadata.name);
       const sameMetadata = latest && JSON.stringify(latest.metadata) === JSON.stringify(b.metadata);
