@@ -5,7 +5,7 @@
 import type { App } from '../app.js';
 import { SchedcpError } from '../errors.js';
 import type { Comparison, Summary } from '../stats/index.js';
-import type { Signal } from './recommender.js';
+import type { Signal } from '../analysis/signals/classify.js';
 
 export interface WorkloadRun {
   id: number;

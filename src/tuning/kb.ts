@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { SIGNAL_NAMES } from '../analysis/signals/classify.js';
 import { SchedcpError, quote } from '../errors.js';
 
-export const SIGNAL_NAMES = ['cpu_saturation', 'runqueue_latency_high', 'memory_pressure', 'oom_risk', 'swap_thrashing', 'io_congestion', 'runaway_process', 'network_degradation'] as const;
 
 const relationSchema = z.object({
   op: z.enum(['<', '<=', '>', '>=']),

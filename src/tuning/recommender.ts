@@ -3,17 +3,10 @@
 // and confidence. Every proposal is run through the same guardrails as an agent's plan, so this
 // is a safe baseline an agent can try to beat.
 import { checkPlan, stepWindow, type ProposedChange } from './guardrails.js';
+import type { Signal } from '../analysis/signals/classify.js';
 import type { Tunable } from './kb.js';
 
-/** The analysis component's Signal (contract in the project brief; evidence names from analysis/signal-thresholds.json). */
-export interface Signal {
-  name: 'cpu_saturation' | 'runqueue_latency_high' | 'memory_pressure' | 'oom_risk' | 'swap_thrashing' | 'io_congestion' | 'runaway_process' | 'network_degradation';
-  severity: 'none' | 'low' | 'medium' | 'high' | 'critical';
-  score: number;
-  summary: string;
-  evidence: Record<string, number>;
-  at: string;
-}
+export type { Signal };
 
 export interface Recommendation {
   rule: string;

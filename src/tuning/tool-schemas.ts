@@ -1,5 +1,6 @@
 // Zod shapes shared by the tuning MCP tools (inputs and outputs), kept beside the component.
 import { z } from 'zod';
+import { SEVERITIES, SIGNAL_NAMES } from '../analysis/signals/classify.js';
 
 export const targetField = z.string().max(80).regex(/^(host|netns:[A-Za-z0-9_.-]{1,64})$/, 'use "host" or "netns:<name>"').optional()
   .describe('Where to read/write: "host" (default, /proc/sys and debugfs) or "netns:<name>" (a network namespace made with `ip netns add`; net.* only).');
@@ -17,8 +18,8 @@ export const checkedChangeSchema = z.object({ key: z.string(), from: z.string(),
 export const denialSchema = z.object({ key: z.string(), rule: z.string(), message: z.string(), allowed: z.string().optional() });
 
 export const signalSchema = z.object({
-  name: z.enum(['cpu_saturation', 'runqueue_latency_high', 'memory_pressure', 'oom_risk', 'swap_thrashing', 'io_congestion', 'runaway_process', 'network_degradation']),
-  severity: z.enum(['none', 'low', 'medium', 'high', 'critical']),
+  name: z.enum(SIGNAL_NAMES),
+  severity: z.enum(SEVERITIES),
   score: z.number().min(0).max(1),
   summary: z.string().max(2000),
   evidence: z.record(z.string().max(64), z.number()),
