@@ -8,6 +8,7 @@ import { configCommand } from './config.js';
 // vm
 import { vmCommand } from './vm.js';
 // analysis
+import { analyzeCommand } from './analyze.js';
 // repository
 import { policiesCommand } from './policies.js';
 // verifier
@@ -25,6 +26,7 @@ export const commands: CliCommand[] = [
   // vm
   vmCommand,
   // analysis
+  analyzeCommand,
   // repository
   policiesCommand,
   // verifier
