@@ -4,6 +4,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../config/index.js';
 import { SchedcpError, quote } from '../errors.js';
 import { assertSchedExtObject } from './bpf-object.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
@@ -46,7 +47,8 @@ async function policyOverlay(policies: readonly PolicySpec[]): Promise<{ entries
 
 /** Boots one micro-VM that loads each policy in turn and runs the workloads under it. */
 export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunResult> {
-  const settings: VmSettings = { ...DEFAULT_VM_SETTINGS, ...options.vm };
+  // Unset settings come from the config file (vm section), so every caller honours vm.maxConcurrent and vm.accel.
+  const settings: VmSettings = { ...DEFAULT_VM_SETTINGS, ...loadConfig().vm, ...options.vm };
   const timeoutSeconds = options.timeoutSeconds ?? settings.timeoutSeconds;
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {
     throw new SchedcpError('invalid_argument', `timeoutSeconds ${quote(timeoutSeconds)} must be from 1 to 3600.`);

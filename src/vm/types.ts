@@ -189,10 +189,11 @@ export interface RunInVmOptions {
   workloads?: WorkloadSpec[];
   /** Also run the workloads once without any policy (the default EEVDF scheduler) first. */
   baseline?: boolean;
-  /** Hard wall-clock limit for the whole VM; default config.vm.timeoutSeconds. */
+  /** Hard wall-clock limit for the whole VM (boot included); default config vm.timeoutSeconds. */
   timeoutSeconds?: number;
   signal?: AbortSignal;
   onProgress?: (event: VmProgress) => void;
+  /** Overrides for the config file's `vm` section (loadConfig().vm), which supplies the rest. */
   vm?: Partial<VmSettings>;
 }
 
