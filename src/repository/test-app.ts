@@ -10,6 +10,12 @@ export interface TestApp { app: App; dir: string; close(): Promise<void> }
 export function makeTestApp(config: Record<string, unknown> = {}): TestApp {
   const dir = mkdtempSync(join(tmpdir(), 'schedcp-repo-test-'));
   const quiet = { log: () => undefined };
-  const app = createApp({ config: parseConfig({ dataDir: join(dir, 'data'), cacheDir: process.env.SCHEDCP_CACHE_DIR ?? join(dir, 'cache'), ...config }), logger: quiet });
+  let app: App;
+  try {
+    app = createApp({ config: parseConfig({ dataDir: join(dir, 'data'), cacheDir: process.env.SCHEDCP_CACHE_DIR ?? join(dir, 'cache'), ...config }), logger: quiet });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return { app, dir, async close() { await app.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
