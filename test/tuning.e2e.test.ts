@@ -54,6 +54,10 @@ describe('tuning over MCP', () => {
     expect((bad.structuredContent!.denials as Array<{ rule: string }>).map((d) => d.rule).sort()).toEqual(['range', 'relation']);
     const rec = await call('recommend_tunings', { signals: [{ name: 'io_congestion', severity: 'high', score: 0.9, summary: 'writeback stalls', evidence: {}, at: '2026-01-01T00:00:00Z' }] });
     expect((rec.structuredContent!.recommendations as Array<{ rule: string }>).map((r) => r.rule)).toContain('io-congestion-starts-writeback-earlier');
+    // Without signals, the recommender reads them now from the analysis component.
+    const live = await call('recommend_tunings', { windowMs: 200 });
+    expect(live.isError, text(live)).toBeFalsy();
+    expect((live.structuredContent!.signals as Array<{ name: string }>).map((x) => x.name)).toEqual(expect.arrayContaining(['cpu_saturation', 'memory_pressure']));
   });
 
   it('applies live in a namespace, records history, and rolls back exactly', async () => {
