@@ -36,9 +36,12 @@ export type Thresholds = z.infer<typeof thresholdsSchema>;
 export type MetricRule = z.infer<typeof metricRule>;
 
 export function loadThresholds(data: unknown = thresholdsJson): Thresholds {
-  const parsed = thresholdsSchema.parse(data);
-  for (const name of SIGNAL_NAMES) if (!parsed.signals[name]) throw new Error(`signal-thresholds.json lacks signal ${name}`);
-  return parsed;
+  const parsed = thresholdsSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`analysis/signal-thresholds.json is invalid (every signal needs an entry): ${issues}`);
+  }
+  return parsed.data;
 }
 
 /** Flat inputs the thresholds refer to, computed from the metrics. Missing sources are left out. */
