@@ -1,0 +1,154 @@
+// Real probes on this kernel: each is attached, a workload the test starts causes known events,
+// and the probe must see them. Afterwards no loader process and no BPF program may remain.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { attachFeatureTest } from './feature-test.js';
+import { ProbeStream } from './protocol.js';
+import { probeBuildDir } from './registry.js';
+import { runProbeLoader, validateProbeRequest, type ProbeRequest, type ProbeRunResult } from './runner.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'schedcp-probe-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Run the probe; once attached, run `argv` to completion (the workload), then let the probe finish. */
+async function probeDuring(req: ProbeRequest, argv: string[]): Promise<ProbeRunResult> {
+  let workload: Promise<void> | undefined;
+  const result = await runProbeLoader(req, {
+    maxProbeSeconds: 60,
+    onProgress: (done) => {
+      if (done === 0 && !workload) {
+        workload = new Promise((resolve, reject) => {
+          const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', cwd: tmp });
+          child.on('exit', () => resolve());
+          child.on('error', reject);
+        });
+      }
+    },
+  });
+  await workload;
+  return result;
+}
+
+function loaderProcesses(): string[] {
+  const build = probeBuildDir();
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try { const exe = readlinkSync(`/proc/${pid}/exe`); return exe.startsWith(build) ? [exe] : []; } catch { return []; }
+  });
+}
+
+const OUR_PROGS = /^(wakeup_btf|wakeup_new_btf|switch_btf|switch_tp|wakeup_tp|migrate_btf|enter_btf|exit_btf|minor_fault|major_fault|issue_btf|complete_btf|fork_btf|exec_btf|test_tp_btf)$/;
+function ourBpfPrograms(): string[] {
+  const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as Array<{ name?: string }>;
+  return progs.map((p) => p.name ?? '').filter((n) => OUR_PROGS.test(n));
+}
+
+describe('eBPF probes on this kernel', () => {
+  it('proclife sees every fork, exec and exit the workload causes', async () => {
+    // hackbench -g 1 -l 10: one group = 20 senders + 20 receivers forked by the hackbench process.
+    const r = await probeDuring({ name: 'proclife', durationS: 1.5, comm: 'hackbench', maxEvents: 1000 }, ['hackbench', '-p', '-g', '1', '-l', '10']);
+    expect(r.attach).toBe('tp_btf');
+    const totals = r.data.totals as { fork: number; exec: number; exit: number };
+    expect(totals.fork).toBeGreaterThanOrEqual(40);
+    expect(totals.exit).toBeGreaterThanOrEqual(41);
+    const forks = r.events.filter((e) => e.kind === 'fork');
+    expect(forks.length).toBe(totals.fork);
+    expect(new Set(forks.map((e) => e.ppid)).size).toBe(1);
+    expect(r.overhead.runCount).toBeGreaterThan(0);
+    expect(r.overhead.nsPerEvent).toBeGreaterThan(0);
+  });
+
+  it('pagefaults counts at least one minor fault per page the workload touches', async () => {
+    // dd with a 64 MiB block allocates and fills the buffer: 16384 fresh 4 KiB pages.
+    const r = await probeDuring({ name: 'pagefaults', durationS: 1.5, comm: 'dd' }, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
+    const totals = r.data.totals as { minor: number; major: number };
+    expect(totals.minor).toBeGreaterThanOrEqual(16384);
+    expect((r.data.top_tasks as Array<{ comm: string }>).every((t) => t.comm === 'dd')).toBe(true);
+  });
+
+  it('syscalls counts the reads and writes dd makes', async () => {
+    const r = await probeDuring({ name: 'syscalls', durationS: 1.5, comm: 'dd' }, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=4k', 'count=5000']);
+    const calls = r.data.syscalls as Array<{ syscall: string; count: number }>;
+    expect(calls.find((c) => c.syscall === 'read')!.count).toBeGreaterThanOrEqual(5000);
+    expect(calls.find((c) => c.syscall === 'write')!.count).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('runqlat and cswitch see the scheduling of a hackbench run', async () => {
+    const lat = await probeDuring({ name: 'runqlat', durationS: 1.5, comm: 'hackbench' }, ['hackbench', '-p', '-g', '2', '-l', '50']);
+    const buckets = (lat.data.histogram as { buckets: Array<{ count: number }> }).buckets;
+    expect(buckets.reduce((a, b) => a + b.count, 0)).toBeGreaterThan(40);
+    expect((lat.data.top_tasks as Array<{ comm: string }>).every((t) => t.comm === 'hackbench')).toBe(true);
+    const sw = await probeDuring({ name: 'cswitch', durationS: 1.5, comm: 'hackbench' }, ['hackbench', '-p', '-g', '2', '-l', '50']);
+    expect((sw.data.totals as { voluntary: number }).voluntary).toBeGreaterThan(80);
+  });
+
+  it('biolat sees direct writes to disk', async () => {
+    const r = await probeDuring({ name: 'biolat', durationS: 2 }, ['dd', 'if=/dev/zero', `of=${join('/var/tmp', `schedcp-biolat-${process.pid}`)}`, 'bs=64k', 'count=64', 'oflag=direct']);
+    rmSync(join('/var/tmp', `schedcp-biolat-${process.pid}`), { force: true });
+    expect((r.data.ops as { write: { count: number } }).write.count).toBeGreaterThanOrEqual(64);
+  });
+
+  it('falls back to classic tracepoints in a private tracefs mount and leaves no mount behind', async () => {
+    const before = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(' tracefs ')).length;
+    const r = await probeDuring({ name: 'proclife', durationS: 1, attach: 'tracepoint', comm: 'true' }, ['true']);
+    expect(r.attach).toBe('tracepoint');
+    expect((r.data.totals as { exec: number }).exec).toBeGreaterThanOrEqual(1);
+    expect(readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(' tracefs ')).length).toBe(before);
+  });
+
+  it('rejects bad requests with what is allowed, before starting anything', () => {
+    expect(() => validateProbeRequest({ name: 'opensnoop', durationS: 1 }, 60)).toThrow(/Unknown probe "opensnoop". Available probes: runqlat, cswitch, syscalls, pagefaults, biolat, proclife/);
+    expect(() => validateProbeRequest({ name: 'runqlat', durationS: 61 }, 60)).toThrow(/exceeds the cap of 60 s/);
+    expect(() => validateProbeRequest({ name: 'runqlat', durationS: 1, pid: 4_194_000 }, 60)).toThrow(/pid "4194000" does not exist/);
+    expect(() => validateProbeRequest({ name: 'biolat', durationS: 1, pid: 1 }, 60)).toThrow(/cannot filter by pid/);
+    expect(() => validateProbeRequest({ name: 'runqlat', durationS: 1, cgroup: '/etc' }, 60)).toThrow(/not a cgroup v2 directory/);
+    expect(() => validateProbeRequest({ name: 'runqlat', durationS: 1, comm: 'x'.repeat(16) }, 60)).toThrow(/1\.\.15 printable/);
+  });
+
+  it('filters by cgroup v2 id: only tasks of that cgroup are counted', async () => {
+    const v2 = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')?.[1];
+    if (!v2) return; // no cgroup2 mount on this host: nothing to filter by
+    const dir = join(v2, `schedcp-probe-test-${process.pid}`);
+    mkdirSync(dir);
+    const dd = spawn('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=512', 'count=2000000000'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'cgroup.procs'), String(dd.pid));
+      const r = await runProbeLoader({ name: 'syscalls', durationS: 0.5, cgroup: dir }, { maxProbeSeconds: 60 });
+      const rows = r.data.top_process_syscalls as Array<{ tgid: number; count: number }>;
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((row) => row.tgid === dd.pid)).toBe(true);
+    } finally {
+      dd.kill('SIGKILL');
+      await new Promise((resolve) => dd.once('exit', resolve));
+      rmdirSync(dir);
+    }
+  });
+
+  it('is killed on cancel with nothing left attached', async () => {
+    const controller = new AbortController();
+    const run = runProbeLoader({ name: 'runqlat', durationS: 30 }, { maxProbeSeconds: 60, signal: controller.signal, onProgress: (done) => { if (done === 0) controller.abort(); } });
+    await expect(run).rejects.toThrow(/cancelled/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(loaderProcesses()).toEqual([]);
+    expect(ourBpfPrograms()).toEqual([]);
+  });
+
+  it('attach-tests tp_btf, raw_tp, fentry and kprobe for host_capabilities', async () => {
+    const t = await attachFeatureTest();
+    expect(t?.tp_btf?.ok).toBe(true);
+    for (const key of ['raw_tp', 'fentry', 'kprobe'] as const) expect(t?.[key]?.reason).toMatch(/attach test passed|failed/);
+    expect(ourBpfPrograms()).toEqual([]);
+  });
+
+  it('parses the loader protocol and ignores noise', () => {
+    const s = new ProbeStream();
+    expect(s.push('not json')).toBeUndefined();
+    expect(s.push('{"type":"attached","probe":"x","attach":"tracepoint","attach_ms":3.5,"fallback_reason":"tp_btf load failed"}')).toBe('attached');
+    s.push('{"type":"event","kind":"fork","pid":5}');
+    s.push('{"type":"result","probe":"x","attach":"tracepoint","duration_ms":10,"interrupted":false,"events_dropped":2,"max_rss_kb":900,"data":{"a":1},"overhead":{"run_time_ns":100,"run_cnt":4,"ns_per_event":25,"events_per_s":400}}');
+    expect(s.events).toEqual([{ kind: 'fork', pid: 5 }]);
+    expect(s.result).toMatchObject({ attach: 'tracepoint', attachMs: 3.5, fallbackReason: 'tp_btf load failed', eventsDropped: 2, loaderMaxRssKb: 900, overhead: { runTimeNs: 100, runCount: 4, nsPerEvent: 25, eventsPerS: 400 } });
+  });
+});
