@@ -1,6 +1,6 @@
 // Starting qemu for the micro-VM: accelerator choice, a concurrency limit, a hard wall-clock
 // limit, and a registry of live qemu processes that are killed when this process exits.
-// execa is used directly (not exec.run) because the child handle must be kept to kill it on exit.
+// execa is used directly (not exec.run) because the child's process group must be killed on exit.
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { release } from 'node:os';
@@ -10,11 +10,12 @@ import { SchedcpError } from '../errors.js';
 export const QEMU = 'qemu-system-x86_64';
 const KERNEL_CMDLINE = 'console=ttyS0 panic=-1 reboot=t quiet';
 
-const live = new Set<ResultPromise>();
+/** Live VMs and how to kill each one's process group. */
+const live = new Map<ResultPromise, () => void>();
 let hooksInstalled = false;
 
 function killAll(): void {
-  for (const child of live) child.kill('SIGKILL');
+  for (const kill of live.values()) kill();
 }
 
 /** On a fatal signal, kill the VMs and then let the signal take its default course. */
@@ -25,8 +26,8 @@ function onSignal(signal: NodeJS.Signals): void {
   process.kill(process.pid, signal);
 }
 
-function track(child: ResultPromise): void {
-  live.add(child);
+function track(child: ResultPromise, kill: () => void): void {
+  live.set(child, kill);
   if (!hooksInstalled) {
     hooksInstalled = true;
     process.once('exit', killAll);
@@ -109,14 +110,30 @@ export interface QemuHandle {
   kill(): void;
 }
 
+/** Seconds the coreutils `timeout` wrapper adds on top of the host's own limit before it kills qemu. */
+const ORPHAN_GRACE_S = 15;
+
 export function startQemu(spec: QemuSpec, options: { timeoutMs: number; signal?: AbortSignal; onLine: (line: string) => void }): QemuHandle {
   const args = qemuArgs(spec);
   const started = performance.now();
-  const child = execa(QEMU, args, {
-    reject: false, buffer: false, stdin: 'ignore', encoding: 'utf8',
-    timeout: options.timeoutMs, killSignal: 'SIGKILL', cancelSignal: options.signal, forceKillAfterDelay: 1000,
+  // qemu runs under `timeout -s KILL` in its own process group: if this process is SIGKILLed (no
+  // exit hook runs) the wrapper still ends the VM; otherwise we kill the whole group ourselves.
+  const wrapperSeconds = Math.ceil(options.timeoutMs / 1000) + ORPHAN_GRACE_S;
+  const child = execa('timeout', ['--signal=KILL', `${wrapperSeconds}s`, QEMU, ...args], {
+    reject: false, buffer: false, stdin: 'ignore', encoding: 'utf8', detached: true,
   });
-  track(child);
+  let timedOut = false;
+  let cancelled = false;
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch { /* already gone */ }
+  };
+  track(child, killGroup);
+  const timer = setTimeout(() => { timedOut = true; killGroup(); }, options.timeoutMs);
+  const onAbort = () => { cancelled = true; killGroup(); };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   let pending = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer | string) => {
@@ -128,18 +145,27 @@ export function startQemu(spec: QemuSpec, options: { timeoutMs: number; signal?:
     }
   });
   child.stderr?.on('data', (chunk: Buffer | string) => { stderr = (stderr + chunk.toString()).slice(-4000); });
-  const result = child.then((r) => {
+  // The exit can be reported before the last serial output is read; wait for stdout to close
+  // (bounded, in case something still holds the pipe).
+  const stdoutClosed = new Promise<void>((resolve) => {
+    if (!child.stdout) resolve();
+    else child.stdout.once('close', () => resolve());
+  });
+  const result = child.then(async (r) => {
+    await Promise.race([stdoutClosed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
     if (pending) options.onLine(pending);
     return {
       exitCode: r.exitCode ?? null,
       signal: r.signal ?? null,
-      timedOut: r.timedOut,
-      cancelled: r.isCanceled,
+      timedOut,
+      cancelled,
       stderr,
       wallMs: performance.now() - started,
     };
   });
-  return { argv: [QEMU, ...args], result, kill: () => child.kill('SIGKILL') };
+  return { argv: [QEMU, ...args], result, kill: killGroup };
 }
 
 let kvmProbe: Promise<boolean> | undefined;
