@@ -90,6 +90,17 @@ describe.skipIf(SKIP)('verifier on real micro-VMs', () => {
     expect(results.verifier_one_cpu.token).toBeUndefined();
   });
 
+  it('cancels a running verification through its AbortSignal and leaves no VM behind', async () => {
+    const controller = new AbortController();
+    const pending = verifyPolicies(app, [{ source: readFileSync(join(fixtures, 'fifo_ok.bpf.c'), 'utf8'), label: 'cancelled' }], {
+      perf: false, signal: controller.signal,
+      onProgress: (_done, _total, message) => { if (/workload/.test(message)) controller.abort(); },
+    });
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+    expect(liveVmCount()).toBe(0);
+    expect((app.db.prepare("SELECT count(*) AS n FROM verifications WHERE policy_label = 'cancelled'").get() as { n: number }).n).toBe(0);
+  }, 120_000);
+
   it('accepts the issued token and refuses tampered, expired, wrong-policy and wrong-kit uses', async () => {
     const v = results.fifo_ok;
     const token = v.token!;
