@@ -50,7 +50,7 @@ export function liveVmCount(): number {
 }
 
 /** Counting semaphore with a per-call limit (config.vm.maxConcurrent). */
-class Semaphore {
+export class Semaphore {
   private active = 0;
   private waiters: (() => void)[] = [];
 
