@@ -40,7 +40,7 @@ static __always_inline void on_fork(struct task_struct *parent, struct task_stru
 	if (!e) return;
 	fill_task(e, child);
 	e->ppid = BPF_CORE_READ(parent, tgid);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void on_exit_task(struct task_struct *p)
@@ -50,7 +50,7 @@ static __always_inline void on_exit_task(struct task_struct *p)
 	if (!e) return;
 	fill_task(e, p);
 	e->exit_code = BPF_CORE_READ(p, exit_code);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -63,7 +63,7 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	if (!e) return 0;
 	fill_task(e, p);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 SEC("tp_btf/sched_process_exit")
@@ -82,7 +82,7 @@ int fork_tp(struct trace_event_raw_sched_process_fork *ctx)
 	e->tgid = ctx->child_pid;
 	e->ppid = BPF_CORE_READ(cur, tgid);
 	BPF_CORE_READ_STR_INTO(&e->comm, cur, comm);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 SEC("tracepoint/sched/sched_process_exec")
@@ -94,7 +94,7 @@ int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	if (!e) return 0;
 	fill_task(e, cur);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (char *)ctx + (ctx->__data_loc_filename & 0xFFFF));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 SEC("tracepoint/sched/sched_process_exit")

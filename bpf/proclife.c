@@ -40,9 +40,11 @@ static void destroy(void *s)
 	rb = NULL;
 	proclife_bpf__destroy(s);
 }
+/* Programs submit without wakeups (an irq_work per event costs microseconds), so drain on a timer. */
 static int poll_rb(void *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(rb, timeout_ms);
+	if (timeout_ms > 0) usleep((useconds_t)(timeout_ms > 50 ? 50 : timeout_ms) * 1000);
+	int n = ring_buffer__consume(rb);
 	fflush(stdout);
 	return n;
 }
