@@ -1,5 +1,14 @@
-// Public API of the sched_ext micro-VM: build/locate the kit, compile policies against it, and run
-// policies + workloads in a TCG/KVM guest. The verifier and the policy library call only this file.
+// Public API of the sched_ext micro-VM. The verifier and the policy library call only this file.
+//
+//   getKit(config)                           → Kit     (throws precondition_failed "VM kit missing or stale: run `schedcp vm build`")
+//   kitStatus(cacheDir)                      → KitStatus (present?, manifest, stale kits)
+//   buildKit(config, {force, onProgress, signal, jobs, workDir}) → {kit, built, buildSeconds}
+//   compilePolicy(kit, {sourcePath | sourceText+name, outDir, signal}) → {objectPath, diagnostics, warningCount, durationMs}
+//                                            (throws compile_failed with clang's errors and 6.12 API hints)
+//   runInVm(kit, {policies, workloads, baseline, timeoutSeconds, signal, onProgress, vm}) → VmRunResult
+//                                            (guest hang/panic → a result with status 'hang'/'guest_crashed';
+//                                             bad input → invalid_argument/not_found; abort → cancelled)
+//   assertSchedExtObject(buffer, label)      → host-side check that a file is a BPF object with struct_ops
 export { getKit, kitStatus, kitInputs, sandboxVmDir, KIT_MISSING_MESSAGE, KIT_PACKAGES, type KitStatus } from './kit.js';
 export { buildKit, type BuildKitOptions, type BuildKitResult } from './kit-build.js';
 export { compilePolicy, compileFlags, CLANG, type CompileInput, type CompileResult } from './compile.js';
