@@ -143,3 +143,32 @@ describe('repository migrations and database files', () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
+
+describe('switching the embedding model', () => {
+  it('re-embeds the stored library with the configured ONNX model and reports the new provider', async () => {
+    const { writeTinyModel } = await import('../src/repository/search/tiny-onnx.js');
+    const root = mkdtempSync(join(tmpdir(), 'schedcp-switch-'));
+    try {
+      writeTinyModel(join(root, 'tiny-model'));
+      const dataDir = join(root, 'data');
+      const first = makeTestApp({ dataDir, repository: { embedding: 'hashing' } });
+      expect((await searchPolicies(first.app, { query: 'batch jobs' })).embedding.provider).toBe('hashing');
+      await first.close();
+      const second = makeTestApp({ dataDir, repository: { embedding: 'transformers', transformersModelPath: join(root, 'tiny-model') } });
+      try {
+        const index = await repositoryOf(second.app).ready();
+        expect(index.model()).toEqual({ modelId: expect.stringContaining('tiny-model'), dimension: 8 });
+        const r = await searchPolicies(second.app, { query: 'batch jobs' });
+        expect(r.embedding.provider).toBe('transformers');
+        expect(r.hits.length).toBeGreaterThan(0);
+        expect(index.count()).toBe(8);
+      } finally { await second.close(); }
+      await expect(makeTestAppAsync({ repository: { embedding: 'transformers' } })).rejects.toThrow(/transformersModelPath is not set/);
+    } finally { rmSync(root, { recursive: true, force: true }); }
+  });
+});
+
+async function makeTestAppAsync(config: Record<string, unknown>): Promise<void> {
+  const t = makeTestApp(config);
+  try { await repositoryOf(t.app).ready(); } finally { await t.close(); }
+}
