@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig, parseConfig } from '../src/config/index.js';
 import { getKit, liveVmCount } from '../src/vm/index.js';
-import { getVerification, verifyPolicies, verifyToken, type Verification } from '../src/verifier/index.js';
+import { getVerification, verifyPolicies, verifyPolicyRequest, verifyToken, type Verification } from '../src/verifier/index.js';
+import { policyHistory } from '../src/repository/index.js';
 
 const SKIP = process.env.SCHEDCP_SKIP_VM_TESTS === '1';
 const fixtures = resolve(import.meta.dirname, 'fixtures', 'policies');
@@ -29,7 +30,7 @@ describe.skipIf(SKIP)('verifier on real micro-VMs', () => {
       throw new Error(`VM kit missing: run \`schedcp vm build\` (${(error as Error).message})`);
     }
     root = mkdtempSync(join(tmpdir(), 'schedcp-verifier-vm-test-'));
-    app = createApp({ config: parseConfig({ dataDir: join(root, 'data'), cacheDir: config.cacheDir }) });
+    app = createApp({ config: parseConfig({ dataDir: join(root, 'data'), cacheDir: config.cacheDir, repository: { embedding: 'hashing' } }) });
     const verifications = await verifyPolicies(app, POLICIES.map((name) => ({ source: readFileSync(join(fixtures, `${name}.bpf.c`), 'utf8'), fileName: `${name}.bpf.c`, label: name })), { perf: true });
     POLICIES.forEach((name, i) => { results[name] = verifications[i]!; });
   }, 420_000);
@@ -89,6 +90,17 @@ describe.skipIf(SKIP)('verifier on real micro-VMs', () => {
     expect(results.verifier_one_cpu.reason).toMatch(/cpu_mix cpuParallelism -\d+\.\d% \(ratio 0\.\d+, spread/);
     expect(results.verifier_one_cpu.token).toBeUndefined();
   });
+
+  it('verifies a repository policy by name and records only the complete run there', async () => {
+    const staticOnly = await verifyPolicyRequest(app, { policyName: 'global_fifo' }, { staticOnly: true });
+    expect(staticOnly).toMatchObject({ verdict: 'pass', policy: { label: 'global_fifo v1' } });
+    expect((await policyHistory(app, { name: 'global_fifo' })).verifications).toHaveLength(0);
+    const full = await verifyPolicyRequest(app, { policyName: 'global_fifo' }, { perf: false });
+    expect(full.verdict).not.toBe('fail');
+    const history = await policyHistory(app, { name: 'global_fifo' });
+    expect(history.verifications).toMatchObject([{ verificationId: String(full.id), verdict: full.verdict }]);
+    expect(history.policy.status).toBe('verified');
+  }, 120_000);
 
   it('cancels a running verification through its AbortSignal and leaves no VM behind', async () => {
     const controller = new AbortController();

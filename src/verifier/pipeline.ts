@@ -166,7 +166,10 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
     result.tokenModes = modes;
     store.setToken(id, result.token);
   }
-  if (p.input.repositoryPolicyId !== undefined) {
+  // The repository's curation treats a recorded pass as "verified": record only complete runs and real
+  // policy failures, never a static-only pass or an infrastructure problem.
+  const meaningful = failed ? failed.failureClass !== 'infrastructure' : !ctx.options.staticOnly;
+  if (p.input.repositoryPolicyId !== undefined && meaningful) {
     // The verdict stands even if the repository cannot take the record; the evidence id is logged.
     await recordInRepository(app, {
       policyId: p.input.repositoryPolicyId, verification: result,
