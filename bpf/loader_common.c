@@ -186,7 +186,19 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 	       ops->name, mode == ATTACH_TP_BTF ? "tp_btf" : mode == ATTACH_TRACEPOINT ? "tracepoint" : "perf_event",
 	       (t_attached - t0) / 1e6, stats_fd >= 0 ? "true" : "false");
 	if (mode == ATTACH_TRACEPOINT && first_failure[0]) { printf(",\"fallback_reason\":"); json_str(stdout, first_failure); }
-	printf("}\n");
+	/* Kernel program ids, so a caller can verify nothing stays loaded after the loader is gone. */
+	printf(",\"prog_ids\":[");
+	struct bpf_program *prog;
+	bool first_id = true;
+	bpf_object__for_each_program(prog, ops->object(skel)) {
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+		printf("%s%u", first_id ? "" : ",", info.id);
+		first_id = false;
+	}
+	printf("]}\n");
 	fflush(stdout);
 
 	uint64_t end = t_attached + a.duration_ms * 1000000ull, next_tick = t_attached + a.interval_ms * 1000000ull;

@@ -24,7 +24,7 @@ export const runProbeTool = defineTool({
     durationMs: z.number(), interrupted: z.boolean(), data: z.record(z.string(), z.unknown()),
     events: z.array(z.record(z.string(), z.unknown())), eventsDropped: z.number(),
     overhead: z.object({ runTimeNs: z.number(), runCount: z.number(), nsPerEvent: z.number(), eventsPerS: z.number() }),
-    loaderMaxRssKb: z.number(),
+    loaderMaxRssKb: z.number(), progIds: z.array(z.number()),
   }),
   async run(args, { app, signal, progress }) {
     return runProbe(app, {

@@ -32,17 +32,30 @@ async function probeDuring(req: ProbeRequest, argv: string[]): Promise<ProbeRunR
   return result;
 }
 
-function loaderProcesses(): string[] {
-  const build = probeBuildDir();
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
-    try { const exe = readlinkSync(`/proc/${pid}/exe`); return exe.startsWith(build) ? [exe] : []; } catch { return []; }
+/** Loader processes started by this test process (directly or through the server it spawned). */
+function ourLoaders(build: string): string[] {
+  const ppid = (pid: string) => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[1]!; } catch { return '0'; } };
+  const mine = (pid: string) => { for (let p = pid, i = 0; p !== '0' && p !== '1' && i < 10; p = ppid(p), i++) if (p === String(process.pid)) return true; return false; };
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try { return readlinkSync(`/proc/${pid}/exe`).startsWith(build) && mine(pid); } catch { return false; }
   });
 }
+const loaderProcesses = () => ourLoaders(probeBuildDir());
 
-const OUR_PROGS = /^(wakeup_btf|wakeup_new_btf|switch_btf|switch_tp|wakeup_tp|migrate_btf|enter_btf|exit_btf|minor_fault|major_fault|issue_btf|complete_btf|fork_btf|exec_btf|test_tp_btf)$/;
-function ourBpfPrograms(): string[] {
-  const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as Array<{ name?: string }>;
-  return progs.map((p) => p.name ?? '').filter((n) => OUR_PROGS.test(n));
+/** Which of these kernel program ids are still loaded. */
+function stillLoaded(ids: readonly number[]): number[] {
+  const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as Array<{ id: number }>;
+  const live = new Set(progs.map((p) => p.id));
+  return ids.filter((id) => live.has(id));
+}
+
+/** Programs are freed asynchronously (RCU) after their last fd closes: allow a moment. */
+async function remainingAfterExit(ids: readonly number[]): Promise<number[]> {
+  for (let i = 0; i < 40; i++) {
+    if (stillLoaded(ids).length === 0) return [];
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return stillLoaded(ids);
 }
 
 describe('eBPF probes on this kernel', () => {
@@ -58,6 +71,8 @@ describe('eBPF probes on this kernel', () => {
     expect(new Set(forks.map((e) => e.ppid)).size).toBe(1);
     expect(r.overhead.runCount).toBeGreaterThan(0);
     expect(r.overhead.nsPerEvent).toBeGreaterThan(0);
+    expect(r.progIds.length).toBe(3);
+    expect(await remainingAfterExit(r.progIds)).toEqual([]);
   });
 
   it('pagefaults counts at least one minor fault per page the workload touches', async () => {
@@ -128,27 +143,30 @@ describe('eBPF probes on this kernel', () => {
 
   it('is killed on cancel with nothing left attached', async () => {
     const controller = new AbortController();
-    const run = runProbeLoader({ name: 'runqlat', durationS: 30 }, { maxProbeSeconds: 60, signal: controller.signal, onProgress: (done) => { if (done === 0) controller.abort(); } });
+    let ids: number[] = [];
+    const run = runProbeLoader({ name: 'runqlat', durationS: 30 }, {
+      maxProbeSeconds: 60, signal: controller.signal,
+      onAttached: (info) => { ids = info.progIds; expect(stillLoaded(ids)).toEqual(ids); controller.abort(); },
+    });
     await expect(run).rejects.toThrow(/cancelled/);
-    await new Promise((r) => setTimeout(r, 200));
+    expect(ids.length).toBe(3);
+    expect(await remainingAfterExit(ids)).toEqual([]);
     expect(loaderProcesses()).toEqual([]);
-    expect(ourBpfPrograms()).toEqual([]);
   });
 
   it('attach-tests tp_btf, raw_tp, fentry and kprobe for host_capabilities', async () => {
     const t = await attachFeatureTest();
     expect(t?.tp_btf?.ok).toBe(true);
     for (const key of ['raw_tp', 'fentry', 'kprobe'] as const) expect(t?.[key]?.reason).toMatch(/attach test passed|failed/);
-    expect(ourBpfPrograms()).toEqual([]);
   });
 
   it('parses the loader protocol and ignores noise', () => {
     const s = new ProbeStream();
     expect(s.push('not json')).toBeUndefined();
-    expect(s.push('{"type":"attached","probe":"x","attach":"tracepoint","attach_ms":3.5,"fallback_reason":"tp_btf load failed"}')).toBe('attached');
+    expect(s.push('{"type":"attached","probe":"x","attach":"tracepoint","attach_ms":3.5,"fallback_reason":"tp_btf load failed","prog_ids":[7,8]}')).toBe('attached');
     s.push('{"type":"event","kind":"fork","pid":5}');
     s.push('{"type":"result","probe":"x","attach":"tracepoint","duration_ms":10,"interrupted":false,"events_dropped":2,"max_rss_kb":900,"data":{"a":1},"overhead":{"run_time_ns":100,"run_cnt":4,"ns_per_event":25,"events_per_s":400}}');
     expect(s.events).toEqual([{ kind: 'fork', pid: 5 }]);
-    expect(s.result).toMatchObject({ attach: 'tracepoint', attachMs: 3.5, fallbackReason: 'tp_btf load failed', eventsDropped: 2, loaderMaxRssKb: 900, overhead: { runTimeNs: 100, runCount: 4, nsPerEvent: 25, eventsPerS: 400 } });
+    expect(s.result).toMatchObject({ attach: 'tracepoint', attachMs: 3.5, fallbackReason: 'tp_btf load failed', eventsDropped: 2, loaderMaxRssKb: 900, progIds: [7, 8], overhead: { runTimeNs: 100, runCount: 4, nsPerEvent: 25, eventsPerS: 400 } });
   });
 });

@@ -21,10 +21,12 @@ export interface ProbeResult {
   eventsDropped: number;
   overhead: ProbeOverhead;
   loaderMaxRssKb: number;
+  /** Kernel ids of the probe's programs while it ran (all gone once the loader exits). */
+  progIds: number[];
 }
 
 export class ProbeStream {
-  attached: { attach: ProbeResult['attach']; attachMs: number; fallbackReason?: string } | undefined;
+  attached: { attach: ProbeResult['attach']; attachMs: number; fallbackReason?: string; progIds: number[] } | undefined;
   error: string | undefined;
   result: Omit<ProbeResult, 'events'> | undefined;
   readonly events: Array<Record<string, unknown>> = [];
@@ -36,7 +38,10 @@ export class ProbeStream {
     try { msg = JSON.parse(line) as Record<string, unknown>; } catch { return undefined; }
     switch (msg.type) {
       case 'attached':
-        this.attached = { attach: msg.attach as ProbeResult['attach'], attachMs: Number(msg.attach_ms), ...(typeof msg.fallback_reason === 'string' && { fallbackReason: msg.fallback_reason }) };
+        this.attached = {
+          attach: msg.attach as ProbeResult['attach'], attachMs: Number(msg.attach_ms), progIds: Array.isArray(msg.prog_ids) ? msg.prog_ids.map(Number) : [],
+          ...(typeof msg.fallback_reason === 'string' && { fallbackReason: msg.fallback_reason }),
+        };
         break;
       case 'tick': this.lastTick = { elapsedMs: Number(msg.elapsed_ms), durationMs: Number(msg.duration_ms) }; break;
       case 'event': { const { type: _t, ...rest } = msg; this.events.push(rest); break; }
@@ -46,7 +51,7 @@ export class ProbeStream {
         this.result = {
           probe: String(msg.probe), attach: msg.attach as ProbeResult['attach'], attachMs: this.attached?.attachMs ?? 0,
           durationMs: Number(msg.duration_ms), interrupted: Boolean(msg.interrupted), data: (msg.data ?? {}) as Record<string, unknown>,
-          eventsDropped: Number(msg.events_dropped ?? 0), loaderMaxRssKb: Number(msg.max_rss_kb ?? 0),
+          eventsDropped: Number(msg.events_dropped ?? 0), loaderMaxRssKb: Number(msg.max_rss_kb ?? 0), progIds: this.attached?.progIds ?? [],
           overhead: { runTimeNs: o.run_time_ns ?? 0, runCount: o.run_cnt ?? 0, nsPerEvent: o.ns_per_event ?? 0, eventsPerS: o.events_per_s ?? 0 },
           ...(this.attached?.fallbackReason && { fallbackReason: this.attached.fallbackReason }),
         };

@@ -22,6 +22,8 @@ export interface ProbeRunOptions {
   maxProbeSeconds: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, message: string) => void;
+  /** Called once the programs are attached, with their kernel ids. */
+  onAttached?: (info: { attach: string; progIds: number[] }) => void;
 }
 
 export type ProbeRunResult = ProbeResult & { startupMs: number };
@@ -80,6 +82,7 @@ export async function runProbeLoader(req: ProbeRequest, options: ProbeRunOptions
       const type = stream.push(line);
       if (type === 'attached') {
         startupMs = performance.now() - started;
+        options.onAttached?.({ attach: stream.attached!.attach, progIds: stream.attached!.progIds });
         options.onProgress?.(0, durationMs, `${probe.name} attached via ${stream.attached?.attach} in ${stream.attached?.attachMs} ms`);
       } else if (type === 'tick' && stream.lastTick) {
         options.onProgress?.(stream.lastTick.elapsedMs, durationMs, `${probe.name}: ${Math.round(stream.lastTick.elapsedMs / 1000)} of ${req.durationS} s`);
