@@ -82,11 +82,14 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
       vm = await runInVm(kit, {
         policies: toRun.map((p, i) => ({ name: `p${i}`, objectPath: p.objectPath!, timeoutMs: suite.watchdogTimeoutMs })),
         workloads: plan, baseline: perf,
-        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        // A hang guard that grows with the batch: each policy (and the baseline) is one pass over the plan.
+        timeoutSeconds: options.timeoutSeconds ?? Math.max(app.config.vm.timeoutSeconds, 60 + (toRun.length + (perf ? 1 : 0)) * (perf ? 60 : 30)),
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (event) => {
-          if (event.kind === 'policy') progress(2, `kernel verifier / attach: ${event.stage}`);
-          if (event.kind === 'workload') progress(perf ? 3 : 2, `${event.policy === null ? 'baseline' : 'policy'} workload ${event.workload}: ${Math.round(event.wallMs)} ms`);
+          const label = (name: string | null) => name === null ? 'baseline (default scheduler)' : toRun[Number(name.slice(1))]?.label ?? name;
+          if (event.kind === 'booted') progress(1, `VM booted (guest uptime ${Math.round(event.guestUptimeMs)} ms)`);
+          if (event.kind === 'policy') progress(2, `${label(event.policy)}: ${event.stage.replace('_', ' ')}`);
+          if (event.kind === 'workload') progress(perf ? 3 : 2, `${label(event.policy)}: workload ${event.workload} done in ${Math.round(event.wallMs)} ms`);
         },
       });
       if (vm.status !== 'completed' && vm.policies.length === 0) {

@@ -64,7 +64,7 @@ describe('dynamic stage', () => {
     };
     const stage = dynamicStage(run, vm([run]), plan);
     expect(stage).toMatchObject({ verdict: 'fail', failureClass: 'dynamic_failure' });
-    expect(stage.summary).toMatch(/^task stall: the watchdog ejected the scheduler during hackbench after 3200 ms: runnable task stall: hackbench\[77\]/);
+    expect(stage.summary).toMatch(/^task stall: the watchdog ejected the scheduler during hackbench: runnable task stall: hackbench\[77\] failed to run for 3\.2s \(seen by the loader 3200 ms after attach\)/);
   });
   it('names scx_bpf_error and failing or timed-out workloads', () => {
     const run: PolicyRunResult = {

@@ -90,7 +90,7 @@ export function dynamicStage(run: PolicyRunResult, vm: VmRunResult, planned: rea
     const kind = e.kindName ?? String(e.kind ?? 'unknown');
     const detail = [e.reason, e.message].filter(Boolean).join(': ');
     const label = kind === 'ERROR_STALL' ? 'task stall: the watchdog ejected the scheduler' : kind === 'ERROR_BPF' ? 'the policy called scx_bpf_error() and was ejected' : `the kernel ejected the scheduler (${kind})`;
-    failures.push(`${label}${e.duringWorkload ? ` during ${e.duringWorkload}` : ''} after ${Math.round(e.afterMs)} ms${detail ? `: ${detail}` : ''}`);
+    failures.push(`${label}${e.duringWorkload ? ` during ${e.duringWorkload}` : ' before the workloads started'}${detail ? `: ${detail}` : ''} (seen by the loader ${Math.round(e.afterMs)} ms after attach)`);
   }
   for (const w of run.workloads) {
     if (w.timedOut) failures.push(`workload ${w.name} did not finish within its bound`);
