@@ -23,6 +23,13 @@ beforeAll(() => { env = makeTestEnv({ repository: { embedding: 'hashing' } }); }
 afterAll(() => env.cleanup());
 
 describe('schedcp policies (CLI)', () => {
+  it('seeds exactly once when two processes start on a fresh data dir at the same time', async () => {
+    const [a, b] = await Promise.all([cli('list', '--json'), cli('list', '--json')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    for (const r of [a, b]) expect((JSON.parse(r.stdout) as Array<{ version: number }>).map((p) => p.version)).toEqual(new Array(8).fill(1));
+  });
+
   it('lists the seeded library and searches it', async () => {
     const list = await cli('list');
     expect(list.code).toBe(0);

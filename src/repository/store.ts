@@ -55,8 +55,9 @@ function toPolicy(r: Record<string, unknown>): Policy {
 export class PolicyStore {
   constructor(private readonly db: Db) {}
 
+  /** BEGIN IMMEDIATE: read-then-insert sequences stay correct when a CLI and a server share the file. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   byId(id: number): Policy | undefined {

@@ -161,7 +161,7 @@ export class HybridIndex {
         insertFts.run(id, ...names.map((n) => doc.fields[n] ?? ''));
         insertVec.run(BigInt(id), vecs[i]!);
       });
-    })();
+    }).immediate();
   }
 
   remove(key: string): boolean {
