@@ -84,6 +84,10 @@ export const configSchema = z.object({
   deploy: z.object({
     enabled: z.boolean().default(false),
   }).strict().default({ enabled: false }),
+  verifier: z.object({
+    /** How long a deployment token stays valid after a passing verification. */
+    tokenTtlHours: z.number().int().min(1).max(24 * 90).default(168),
+  }).strict().default({ tokenTtlHours: 168 }),
 }).strict();
 
 export type ConfigInput = z.input<typeof configSchema>;

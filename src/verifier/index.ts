@@ -13,7 +13,7 @@ import type { Verification } from './types.js';
 import { verificationStoreOf, type VerificationRow } from './store.js';
 import { checkToken, DEPLOY_MODES, type DeployMode, type TokenClaims } from './token.js';
 
-export { verifyPolicy, verifyPolicies, verifierVersion, DEFAULT_TOKEN_TTL_SECONDS, type VerifyInput, type VerifyOptions } from './pipeline.js';
+export { verifyPolicy, verifyPolicies, verifierVersion, type VerifyInput, type VerifyOptions } from './pipeline.js';
 export { runStaticStage, staticStage } from './static-stage.js';
 export { inspectObject, type ObjectReport } from './inspect.js';
 export { evaluateRules, loadRules, type Finding } from './rules.js';

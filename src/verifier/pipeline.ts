@@ -33,10 +33,9 @@ export interface VerifyOptions {
   perf?: boolean;
   /** Wall-clock limit for the VM run. */
   timeoutSeconds?: number;
+  /** Token lifetime; default config verifier.tokenTtlHours. */
   tokenTtlSeconds?: number;
 }
-
-export const DEFAULT_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
 export function verifierVersion(): string {
   return `${SCHEDCP_VERSION}+rules.${loadRules().version}`;
@@ -162,7 +161,7 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
     const claims: TokenClaims = {
       kid: key.kid, policySha256: p.static.objectSha256, ...(p.input.source !== undefined ? { sourceSha256: p.static.sourceSha256 } : {}),
       verifierVersion: verifierVersion(), kernelRelease: ctx.kit.manifest.versions.kernelRelease, evidenceId: id, evidenceSha256,
-      iat, exp: iat + (ctx.options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS), modes,
+      iat, exp: iat + (ctx.options.tokenTtlSeconds ?? app.config.verifier.tokenTtlHours * 3600), modes,
     };
     result.token = signToken(claims, key.privateKey);
     result.tokenExpiresAt = new Date(claims.exp * 1000).toISOString();
