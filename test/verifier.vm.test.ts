@@ -119,6 +119,7 @@ describe.skipIf(SKIP)('verifier on real micro-VMs', () => {
     expect(await verifyToken(app, token, { policySha256: v.policy.objectSha256!, mode: 'full' })).toMatchObject({ valid: true, claims: { kernelRelease, evidenceId: v.id } });
     const [prefix, payload, signature] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    expect(claims.exp - claims.iat).toBe(168 * 3600); // config verifier.tokenTtlHours default
     const forged = `${prefix}.${Buffer.from(JSON.stringify({ ...claims, policySha256: results.verifier_one_cpu.policy.objectSha256 })).toString('base64url')}.${signature}`;
     expect((await verifyToken(app, forged)).reason).toMatch(/tampered/);
     expect((await verifyToken(app, token, { now: claims.exp + 1 })).reason).toMatch(/expired/);
