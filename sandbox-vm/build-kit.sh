@@ -46,7 +46,8 @@ done < "$HERE/kernel.config"
 
 step 3 "building kernel bzImage with $JOBS jobs (the long step, ~6 min on 2 cores)"
 make -C "$KSRC" -j"$JOBS" bzImage 2>&1 | tee "$WORK/kernel-build.log" \
-  | awk '/^  CC /{ if (++n % 200 == 0) print "@@PROGRESS kernel: " n " files compiled" } /^  (LD|BTF) |[Ee]rror|Kernel: /{ print }' || true
+  | awk '/^  CC /{ if (++n % 100 == 0) { print "@@PROGRESS kernel: " n " of ~1170 files compiled"; fflush() } }
+         /^  (LD|BTF) |[Ee]rror|Kernel: /{ print; fflush() }' || true
 [ -f "$KSRC/arch/x86/boot/bzImage" ] && [ -f "$KSRC/vmlinux" ] || { tail -40 "$WORK/kernel-build.log" >&2; echo "kernel build failed (log above)" >&2; exit 4; }
 KREL=$(make -s -C "$KSRC" kernelrelease)
 
@@ -64,6 +65,7 @@ step 5 "compiling the static guest loader and probe"
 LIBBPF_A=$SCX_BUILD/obj/libbpf/libbpf.a
 gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -I"$SCX_BUILD/include" \
   -o "$WORK/schedcp-loader" "$HERE"/loader/loader.c "$HERE"/loader/bpf_policy.c "$HERE"/loader/json.c \
+  "$HERE"/loader/sysfs.c "$HERE"/loader/workload.c \
   "$LIBBPF_A" -lelf -lz
 gcc -static -O2 -Wall -Wextra -pthread -o "$WORK/schedcp-probe" "$HERE/loader/probe.c"
 strip "$WORK/schedcp-loader" "$WORK/schedcp-probe"
