@@ -1,7 +1,7 @@
 // Real probes on this kernel: each is attached, a workload the test starts causes known events,
 // and the probe must see them. Afterwards no loader process and no BPF program may remain.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,13 @@ import { runProbeLoader, validateProbeRequest, type ProbeRequest, type ProbeRunR
 
 const tmp = mkdtempSync(join(tmpdir(), 'schedcp-probe-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// Private copies with unique command names, so comm filters see only this file's workloads even
+// when other test files run hackbench or dd at the same time.
+const HB = join(tmp, `hb${process.pid}`.slice(0, 15));
+const DD = join(tmp, `dd${process.pid}`.slice(0, 15));
+copyFileSync('/usr/bin/hackbench', HB); chmodSync(HB, 0o755);
+copyFileSync('/bin/dd', DD); chmodSync(DD, 0o755);
+const comm = (path: string) => path.split('/').pop()!;
 
 /** Run the probe; once attached, run `argv` to completion (the workload), then let the probe finish. */
 async function probeDuring(req: ProbeRequest, argv: string[]): Promise<ProbeRunResult> {
@@ -61,7 +68,7 @@ async function remainingAfterExit(ids: readonly number[]): Promise<number[]> {
 describe('eBPF probes on this kernel', () => {
   it('proclife sees every fork, exec and exit the workload causes', async () => {
     // hackbench -g 1 -l 10: one group = 20 senders + 20 receivers forked by the hackbench process.
-    const r = await probeDuring({ name: 'proclife', durationS: 1.5, comm: 'hackbench', maxEvents: 1000 }, ['hackbench', '-p', '-g', '1', '-l', '10']);
+    const r = await probeDuring({ name: 'proclife', durationS: 1.5, comm: comm(HB), maxEvents: 1000 }, [HB, '-p', '-g', '1', '-l', '10']);
     expect(r.attach).toBe('tp_btf');
     const totals = r.data.totals as { fork: number; exec: number; exit: number };
     expect(totals.fork).toBeGreaterThanOrEqual(40);
@@ -77,25 +84,25 @@ describe('eBPF probes on this kernel', () => {
 
   it('pagefaults counts at least one minor fault per page the workload touches', async () => {
     // dd with a 64 MiB block allocates and fills the buffer: 16384 fresh 4 KiB pages.
-    const r = await probeDuring({ name: 'pagefaults', durationS: 1.5, comm: 'dd' }, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
+    const r = await probeDuring({ name: 'pagefaults', durationS: 1.5, comm: comm(DD) }, [DD, 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
     const totals = r.data.totals as { minor: number; major: number };
     expect(totals.minor).toBeGreaterThanOrEqual(16384);
-    expect((r.data.top_tasks as Array<{ comm: string }>).every((t) => t.comm === 'dd')).toBe(true);
+    expect((r.data.top_tasks as Array<{ comm: string }>).every((t) => t.comm === comm(DD))).toBe(true);
   });
 
   it('syscalls counts the reads and writes dd makes', async () => {
-    const r = await probeDuring({ name: 'syscalls', durationS: 1.5, comm: 'dd' }, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=4k', 'count=5000']);
+    const r = await probeDuring({ name: 'syscalls', durationS: 1.5, comm: comm(DD) }, [DD, 'if=/dev/zero', 'of=/dev/null', 'bs=4k', 'count=5000']);
     const calls = r.data.syscalls as Array<{ syscall: string; count: number }>;
     expect(calls.find((c) => c.syscall === 'read')!.count).toBeGreaterThanOrEqual(5000);
     expect(calls.find((c) => c.syscall === 'write')!.count).toBeGreaterThanOrEqual(5000);
   });
 
   it('runqlat and cswitch see the scheduling of a hackbench run', async () => {
-    const lat = await probeDuring({ name: 'runqlat', durationS: 1.5, comm: 'hackbench' }, ['hackbench', '-p', '-g', '2', '-l', '50']);
+    const lat = await probeDuring({ name: 'runqlat', durationS: 1.5, comm: comm(HB) }, [HB, '-p', '-g', '2', '-l', '50']);
     const buckets = (lat.data.histogram as { buckets: Array<{ count: number }> }).buckets;
     expect(buckets.reduce((a, b) => a + b.count, 0)).toBeGreaterThan(40);
-    expect((lat.data.top_tasks as Array<{ comm: string }>).every((t) => t.comm === 'hackbench')).toBe(true);
-    const sw = await probeDuring({ name: 'cswitch', durationS: 1.5, comm: 'hackbench' }, ['hackbench', '-p', '-g', '2', '-l', '50']);
+    expect((lat.data.top_tasks as Array<{ comm: string }>).every((t) => t.comm === comm(HB))).toBe(true);
+    const sw = await probeDuring({ name: 'cswitch', durationS: 1.5, comm: comm(HB) }, [HB, '-p', '-g', '2', '-l', '50']);
     expect((sw.data.totals as { voluntary: number }).voluntary).toBeGreaterThan(80);
   });
 

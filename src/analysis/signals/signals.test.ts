@@ -14,6 +14,20 @@ const app = createApp({ config: parseConfig({ dataDir, cacheDir: dataDir }) });
 const started = new Date().toISOString();
 afterAll(async () => { await app.close(); rmSync(dataDir, { recursive: true, force: true }); });
 
+// Tests that load the CPU (signals) and tests that time workloads (feedback channel) run in
+// different vitest workers; this lock keeps them from overlapping and skewing each other.
+const CPU_LOCK = join(tmpdir(), 'schedcp-analysis-cpu.lock');
+async function withCpuLock<T>(fn: () => Promise<T>): Promise<T> {
+  for (let waited = 0; ; waited += 100) {
+    try { mkdirSync(CPU_LOCK); break; } catch {
+      if (waited > 120_000) rmSync(CPU_LOCK, { recursive: true, force: true }); // stale: its holder died
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try { return await fn(); } finally { rmSync(CPU_LOCK, { recursive: true, force: true }); }
+}
+
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -42,7 +56,7 @@ function memoryCgroup(): { dir: string; limitFile: string } | undefined {
 }
 
 describe('semantic signals under induced pressure', () => {
-  it('reports cpu_saturation while three CPU hogs per core run', async () => {
+  it('reports cpu_saturation while three CPU hogs per core run', () => withCpuLock(async () => {
     const hog = spawn('stress-ng', ['--cpu', '6', '--timeout', '30', '-q'], { stdio: 'ignore' });
     try {
       await sleep(1500);
@@ -54,9 +68,9 @@ describe('semantic signals under induced pressure', () => {
     } finally {
       await stop(hog);
     }
-  });
+  }), 120_000);
 
-  it('reports oom_risk or memory_pressure when a memory-limited cgroup overflows', async () => {
+  it('reports oom_risk or memory_pressure when a memory-limited cgroup overflows', () => withCpuLock(async () => {
     const cg = memoryCgroup();
     if (!cg) return; // no memory controller on this host
     mkdirSync(cg.dir);
@@ -76,7 +90,7 @@ describe('semantic signals under induced pressure', () => {
       for (let i = 0; i < 50 && existsSync(cg.dir); i++) { try { rmdirSync(cg.dir); } catch { await sleep(100); } }
     }
     expect(existsSync(cg.dir)).toBe(false);
-  });
+  }), 120_000);
 
   it('keeps history so an agent can ask what changed', async () => {
     const calm = await currentSignals(app, { windowMs: 300 });

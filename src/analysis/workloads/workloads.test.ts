@@ -2,7 +2,7 @@
 // real SQLite database. The 2× slowdown is injected for real: a CPU hog pinned to the same CPU as
 // the workload takes half of that CPU during the candidate run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,20 @@ const dataDir = mkdtempSync(join(tmpdir(), 'schedcp-workload-test-'));
 const SPIN = ['taskset', '-c', '0', 'stress-ng', '--cpu', '1', '--cpu-ops', '600', '--cpu-method', 'int64', '-q'];
 const app = createApp({ config: parseConfig({ dataDir, cacheDir: dataDir, analysis: { workloadCommands: { spin: SPIN } } }) });
 afterAll(async () => { await app.close(); rmSync(dataDir, { recursive: true, force: true }); });
+
+// Tests that load the CPU (signals) and tests that time workloads (feedback channel) run in
+// different vitest workers; this lock keeps them from overlapping and skewing each other.
+const CPU_LOCK = join(tmpdir(), 'schedcp-analysis-cpu.lock');
+async function withCpuLock<T>(fn: () => Promise<T>): Promise<T> {
+  for (let waited = 0; ; waited += 100) {
+    try { mkdirSync(CPU_LOCK); break; } catch {
+      if (waited > 120_000) rmSync(CPU_LOCK, { recursive: true, force: true }); // stale: its holder died
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try { return await fn(); } finally { rmSync(CPU_LOCK, { recursive: true, force: true }); }
+}
+
 
 describe('workload registry', () => {
   it('parses captured hackbench, stress-ng and cyclictest output', () => {
@@ -59,7 +73,7 @@ describe('feedback channel on real workloads', () => {
     expect(wake.trials[0]!.metrics.p99_us).toBeGreaterThanOrEqual(wake.trials[0]!.metrics.p50_us!);
   });
 
-  it('detects an injected 2× slowdown and calls an unchanged rerun within noise', async () => {
+  it('detects an injected 2× slowdown and calls an unchanged rerun within noise', () => withCpuLock(async () => {
     const base = await runWorkload(app, { workload: 'spin', trials: 5 });
     saveBaseline(app, 'spin-base', base.id);
     expect(() => saveBaseline(app, 'spin-base', base.id)).toThrow(/already exists/);
@@ -83,7 +97,7 @@ describe('feedback channel on real workloads', () => {
     // 10%: the 2-core box is shared with other builds, so small background shifts are expected noise.
     const noise = compareToBaseline(app, { baseline: 'spin-base', runId: same.id, minEffectPct: 10 });
     expect(noise.comparison.verdict).toBe('within_noise');
-  });
+  }), 120_000);
 
   it('refuses comparisons that make no sense', async () => {
     const other = await runWorkload(app, { workload: 'hackbench', trials: 1, params: { groups: 1, loops: 20 } });
