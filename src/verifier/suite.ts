@@ -12,7 +12,7 @@ const suiteSchema = z.object({
   performance: z.object({
     trials: z.number().int().min(1).max(20),
     minRegressionPct: z.number().min(0).max(1000),
-    workloads: z.array(z.object({ workload: z.string(), metric: z.string(), direction: z.enum(['lower_is_better', 'higher_is_better']) })),
+    workloads: z.array(z.object({ workload: z.string(), metric: z.string(), direction: z.enum(['lower_is_better', 'higher_is_better']), gateUnderTcg: z.boolean() })),
   }),
 });
 

@@ -7,7 +7,7 @@ import type { StageResult } from './types.js';
 export interface Suite {
   watchdogTimeoutMs: number;
   correctness: Array<WorkloadSpec & { name: string }>;
-  performance: { trials: number; minRegressionPct: number; workloads: Array<{ workload: string; metric: string; direction: Direction }> };
+  performance: { trials: number; minRegressionPct: number; workloads: Array<{ workload: string; metric: string; direction: Direction; gateUnderTcg: boolean }> };
 }
 
 const INSN_LIMIT = 1_000_000;
@@ -114,7 +114,7 @@ export function dynamicStage(run: PolicyRunResult, vm: VmRunResult, planned: rea
   return { stage: 'dynamic', verdict: 'pass', durationMs, summary: `stayed attached through ${run.workloads.length} workloads with a ${run.load?.timeoutMs ?? '?'} ms watchdog; no stall, no scx_bpf_error`, evidence };
 }
 
-export interface PerfComparison { workload: string; metric: string; direction: Direction; baseline: Summary; candidate: Summary; comparison: Comparison; spreadPct: number; thresholdPct: number; regression: boolean }
+export interface PerfComparison { workload: string; metric: string; direction: Direction; baseline: Summary; candidate: Summary; comparison: Comparison; spreadPct: number; thresholdPct: number; regression: boolean; /** Whether a regression here fails the stage (else it is advisory). */ gating: boolean }
 
 /** Derived metrics: cpuParallelism = guest CPU time / wall time, i.e. how many CPUs the workload kept busy.
  * The guest measures it itself, so host contention on the emulator threads barely moves it. */
@@ -137,11 +137,14 @@ export function performanceStage(run: PolicyRunResult, baseline: readonly Worklo
     const spreadPct = 100 * Math.max(bs.spread, cs.spread);
     const thresholdPct = Math.max(suite.performance.minRegressionPct, spreadPct);
     const worsePct = spec.direction === 'lower_is_better' ? comparison.changePct : -comparison.changePct;
-    comparisons.push({ workload: spec.workload, metric: spec.metric, direction: spec.direction, baseline: bs, candidate: cs, comparison, spreadPct, thresholdPct, regression: comparison.verdict === 'worse' && worsePct > thresholdPct });
+    comparisons.push({ workload: spec.workload, metric: spec.metric, direction: spec.direction, baseline: bs, candidate: cs, comparison, spreadPct, thresholdPct, regression: comparison.verdict === 'worse' && worsePct > thresholdPct, gating: accel !== 'tcg' || spec.gateUnderTcg });
   }
   const durationMs = run.workloads.filter((w) => TRIAL_SUFFIX.test(w.name)).reduce((a, w) => a + w.wallMs, 0) + baseline.reduce((a, w) => a + w.wallMs, 0);
   const caveat = accel === 'tcg' ? 'emulated (TCG) timings: this judges gross regressions, not fine performance' : 'micro-VM timings: this judges gross regressions, not fine performance';
-  const regressions = comparisons.filter((c) => c.regression);
+  const regressions = comparisons.filter((c) => c.regression && c.gating);
+  // Under TCG, cross-CPU wakeups (emulated IPIs, host thread wake-ups) dominate wall times of
+  // wakeup-heavy workloads: those regressions are reported but only guest-measured metrics gate.
+  const advisory = comparisons.filter((c) => c.regression && !c.gating);
   const fmt = (c: PerfComparison) => `${c.workload} ${c.metric} ${c.comparison.changePct >= 0 ? '+' : ''}${c.comparison.changePct.toFixed(1)}% (ratio ${c.comparison.ratio.toFixed(2)}, spread ${c.spreadPct.toFixed(1)}%, threshold ${c.thresholdPct.toFixed(0)}%)`;
   const evidence = { trials: suite.performance.trials, caveat, comparisons, notes };
   if (comparisons.length === 0) {
@@ -152,10 +155,14 @@ export function performanceStage(run: PolicyRunResult, baseline: readonly Worklo
     return { stage: 'performance', verdict: 'fail', failureClass: 'perf_regression', durationMs, summary: reason, reason: `${reason} (${caveat})`, evidence };
   }
   const worse = comparisons.filter((c) => c.comparison.verdict === 'worse');
+  const why = [
+    ...(advisory.length > 0 ? [`slower beyond the threshold on emulated wall time (advisory under TCG, not gating): ${advisory.map(fmt).join('; ')}`] : []),
+    ...(worse.length > advisory.length ? [`slower within the regression threshold: ${worse.filter((c) => !advisory.includes(c)).map(fmt).join('; ')}`] : []),
+  ];
   return {
     stage: 'performance', verdict: worse.length > 0 ? 'warn' : 'pass', durationMs,
     summary: `${comparisons.map(fmt).join('; ')}; ${caveat}`,
-    ...(worse.length > 0 ? { reason: `slower within the regression threshold: ${worse.map(fmt).join('; ')}` } : {}),
+    ...(why.length > 0 ? { reason: why.join('; ') } : {}),
     evidence,
   };
 }
