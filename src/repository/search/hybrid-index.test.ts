@@ -85,6 +85,23 @@ describe('HybridIndex', () => {
     expect(calls).toEqual([3, 1]);
   });
 
+  it('upgrades a layout-1 index (float vec0 only) by migrating and re-embedding its documents', async () => {
+    const { hybridIndexMigrations } = await import('./hybrid-index.js');
+    const { migrate } = await import('../../db/index.js');
+    const sqliteVec = await import('sqlite-vec');
+    sqliteVec.load(db);
+    migrate(db, hybridIndexMigrations('kb', fields).slice(0, 1));
+    db.exec(`CREATE VIRTUAL TABLE search_kb_vec USING vec0(embedding float[256]);
+      INSERT INTO search_kb_model (id, model_id, dimension, provider) VALUES (1, 'hashing-ngram12-d256-v1', 256, 'hashing');
+      INSERT INTO search_kb_docs (id, key, fields_json, embed_text) VALUES (1, 'somaxconn', '{"title":"net.core.somaxconn","body":"listen backlog"}', 'tcp listen backlog web server connections');
+      INSERT INTO search_kb_fts (rowid, title, body) VALUES (1, 'net.core.somaxconn', 'listen backlog');`);
+    const index = await HybridIndex.open(db, { namespace: 'kb', fields, embedder: new HashingEmbedder() });
+    expect((db.prepare('SELECT layout FROM search_kb_model').get() as { layout: number }).layout).toBe(2);
+    expect(index.count()).toBe(1);
+    const r = await index.search('tcp connections backlog', { limit: 1 });
+    expect(r.hits[0]).toMatchObject({ key: 'somaxconn', vectorRank: 1 });
+  });
+
   it('rejects a bad namespace name', async () => {
     await expect(HybridIndex.open(db, { namespace: 'x; DROP TABLE y', fields, embedder: new HashingEmbedder() })).rejects.toThrow(/namespace/);
   });
