@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startStdioClient, type StdioSession } from './helpers/mcp.js';
+import { run } from '../src/exec/index.js';
+import { CLI, REPO_ROOT, makeTestEnv, startStdioClient, type StdioSession } from './helpers/mcp.js';
 
 let session: StdioSession;
 type Result = { structuredContent?: Record<string, unknown>; isError?: boolean; content: Array<{ type: string; text?: string }> };
@@ -105,5 +106,28 @@ describe('analysis over MCP', () => {
     expect((listed.structuredContent!.baselines as Array<{ name: string }>).map((b) => b.name)).toEqual(['hb']);
     const badParam = await call('run_workload', { workload: 'hackbench', trials: 1, params: { group: 1 } });
     expect(text(badParam)).toMatch(/^invalid_argument: Workload hackbench has no parameter "group"; allowed: groups, loops, threads/);
+  });
+});
+
+describe('schedcp analyze (CLI)', () => {
+  it('prints the digest, runs a probe and refuses bad input with usage exit codes', async () => {
+    const env = makeTestEnv();
+    try {
+      const opts = { env: env.env, allowFailure: true, timeoutMs: 60_000 };
+      const summary = await run('node', [CLI, 'analyze', 'summary', '--window-ms', '200'], opts);
+      expect(summary.exitCode).toBe(0);
+      expect(summary.stdout).toMatch(/^CPU: .*\nMemory: /);
+      const probe = await run('node', [CLI, 'analyze', 'probe', 'proclife', '--duration', '0.5', '--json'], opts);
+      expect(probe.exitCode, probe.stderr).toBe(0);
+      expect(JSON.parse(probe.stdout)).toMatchObject({ probe: 'proclife', attach: 'tp_btf' });
+      const unknown = await run('node', [CLI, 'analyze', 'probe', 'nope'], opts);
+      expect(unknown.exitCode).toBe(1);
+      expect(unknown.stderr).toMatch(/not_found: Unknown probe "nope"/);
+      const badSub = await run('node', [CLI, 'analyze', 'frobnicate'], opts);
+      expect(badSub.exitCode).toBe(2);
+      expect(badSub.stderr).toMatch(/Unknown analyze subcommand "frobnicate"; allowed: summary, signals/);
+    } finally {
+      env.cleanup();
+    }
   });
 });

@@ -48,6 +48,11 @@ describe('perf/strace request validation', () => {
     expect(summary.total?.calls).toBe(20);
     const trace = parseStraceTrace('[pid  4242] write(1, "x", 1) = 1 <0.000010>\nread(3, "", 4096) = 0 <0.000002>\n+++ exited with 0 +++\n', 1);
     expect(trace).toEqual({ lines: [{ pid: 4242, syscall: 'write', args: '1, "x", 1', result: '1', durationUs: 10 }], totalLines: 2, bySyscall: { write: 1, read: 1 } });
+    const interleaved = parseStraceTrace('[pid 7] write(9, "ab", 2 <unfinished ...>\n[pid 8] read(3, "", 1) = 0 <0.000001>\n[pid 7] <... write resumed>) = 2 <0.000084>\n', 10);
+    expect(interleaved.lines).toEqual([
+      { pid: 8, syscall: 'read', args: '3, "", 1', result: '0', durationUs: 1 },
+      { pid: 7, syscall: 'write', args: '9, "ab", 2', result: '2', durationUs: 84 },
+    ]);
   });
 });
 
@@ -93,6 +98,13 @@ describe('sandboxed runs against a real process', () => {
     // Detached: the target is no longer traced.
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(`/proc/${child.pid}/status`, 'utf8')).toMatch(/TracerPid:\s+0\n/);
+  });
+
+  it('traces a command it starts with a narrow seccomp-bpf filter', async () => {
+    const r = await runStrace({ mode: 'trace', command: ['hackbench', '-p', '-g', '1', '-l', '5'], syscalls: ['write'], durationS: 10, maxLines: 5 }, opts);
+    expect(Object.keys(r.bySyscall as object)).toEqual(['write']);
+    expect(r.totalLines as number).toBeGreaterThanOrEqual(100); // 20 senders × 5 messages
+    expect((r.lines as unknown[]).length).toBe(5);
   });
 
   it('refuses caps it must: durations beyond the cap, PID 1', async () => {

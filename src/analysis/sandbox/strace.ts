@@ -72,17 +72,27 @@ export function parseStraceTrace(text: string, maxLines: number): { lines: Trace
   const lines: TraceLine[] = [];
   const bySyscall: Record<string, number> = {};
   let totalLines = 0;
+  // Interleaved threads print "name(args <unfinished ...>" and later "<... name resumed>rest) = r":
+  // the call is counted once, at its completion.
+  const pending = new Map<string, string>();
   for (const raw of text.split('\n')) {
-    const m = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?([a-z_0-9]+)\((.*)\)\s+=\s+(.+?)(?:\s+<([\d.]+)>)?$/.exec(raw.trim());
+    const line = raw.trim();
+    const unfinished = /^(?:\[pid\s+(\d+)\]\s+)?([a-z_0-9]+)\((.*) <unfinished \.\.\.>$/.exec(line);
+    if (unfinished) { pending.set(`${unfinished[1] ?? ''}:${unfinished[2]}`, unfinished[3]!); continue; }
+    const resumed = /^(?:\[pid\s+(\d+)\]\s+)?<\.\.\. ([a-z_0-9]+) resumed>(.*)\)\s+=\s+(.+?)(?:\s+<([\d.]+)>)?$/.exec(line);
+    const m = resumed
+      ? [line, resumed[1], undefined, resumed[2], (pending.get(`${resumed[1] ?? ''}:${resumed[2]}`) ?? '') + resumed[3], resumed[4], resumed[5]]
+      : /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?([a-z_0-9]+)\((.*)\)\s+=\s+(.+?)(?:\s+<([\d.]+)>)?$/.exec(line);
     if (!m) continue;
+    if (resumed) pending.delete(`${resumed[1] ?? ''}:${resumed[2]}`);
     totalLines++;
     bySyscall[m[3]!] = (bySyscall[m[3]!] ?? 0) + 1;
     if (lines.length >= maxLines) continue;
-    const line: TraceLine = { syscall: m[3]!, args: m[4]!.slice(0, 200), result: m[5]! };
+    const entry: TraceLine = { syscall: m[3]!, args: m[4]!.slice(0, 200), result: m[5]! };
     const pid = m[1] ?? m[2];
-    if (pid) line.pid = Number(pid);
-    if (m[6]) line.durationUs = Math.round(Number(m[6]) * 1e6);
-    lines.push(line);
+    if (pid) entry.pid = Number(pid);
+    if (m[6]) entry.durationUs = Math.round(Number(m[6]) * 1e6);
+    lines.push(entry);
   }
   return { lines, totalLines, bySyscall };
 }
