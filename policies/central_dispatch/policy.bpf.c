@@ -4,8 +4,8 @@
  *
  * Runnable tasks are pushed (by pid) onto one BPF queue map. Only central_cpu pops it: for each
  * task it claims an idle CPU the task may use and dispatches the task straight into that CPU's
- * local queue (SCX_DSQ_LOCAL_ON), kicking it awake; with no idle CPU the task goes to the
- * central CPU's own local queue. Other CPUs make no decisions: when they run dry they only
+ * local queue (SCX_DSQ_LOCAL_ON), kicking it awake; with no idle CPU the task queues behind
+ * the CPU it last ran on. Other CPUs make no decisions: when they run dry they only
  * ask the central CPU for work. Per-CPU kernel threads bypass the central path (they must
  * run where they are), and a queue overflow falls back to a shared FIFO so no task is lost.
  */
@@ -69,15 +69,16 @@ static void central_distribute(void)
 			continue;
 		}
 		target = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-		if (target >= 0) {
-			scx_bpf_dispatch(p, SCX_DSQ_LOCAL_ON | target, slice_ns, 0);
+		/*
+		 * Every allowed CPU is busy: queue behind the task's last CPU rather than piling all
+		 * overflow on the central CPU (the kernel falls back to the global queue if affinity
+		 * changed meanwhile).
+		 */
+		if (target < 0)
+			target = scx_bpf_task_cpu(p);
+		scx_bpf_dispatch(p, SCX_DSQ_LOCAL_ON | target, slice_ns, 0);
+		if (target != central_cpu)
 			scx_bpf_kick_cpu(target, SCX_KICK_IDLE);
-		} else if (bpf_cpumask_test_cpu(central_cpu, p->cpus_ptr)) {
-			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, slice_ns, 0);
-		} else {
-			/* Busy everywhere it may run: queue on its last CPU (the kernel checks affinity). */
-			scx_bpf_dispatch(p, SCX_DSQ_LOCAL_ON | scx_bpf_task_cpu(p), slice_ns, 0);
-		}
 		bpf_task_release(p);
 	}
 }

@@ -74,7 +74,7 @@ void BPF_STRUCT_OPS(llc_enqueue, struct task_struct *p, u64 enq_flags)
 	s32 idle;
 
 	scx_bpf_dispatch(p, LLC_DSQ_BASE + llc, slice_ns, enq_flags);
-	/* Wake an idle sibling in the same LLC without claiming it; it will consume the queue. */
+	/* Claim and wake an idle sibling in the same LLC: it will consume this LLC's queue. */
 	idle = idle_cpu_in_llc(p, llc);
 	if (idle >= 0)
 		scx_bpf_kick_cpu(idle, SCX_KICK_IDLE);
