@@ -1,7 +1,8 @@
 // Starting qemu for the micro-VM: accelerator choice, a concurrency limit, a hard wall-clock
 // limit, and a registry of live qemu processes that are killed when this process exits.
-// execa is used directly (not exec.run) because the child's process group must be killed on exit.
-import { execa, type ResultPromise } from 'execa';
+// qemu is spawned here rather than through exec.run because its process group must be killed on exit
+// and its output must be read to the last byte after it exits (node's 'close' event guarantees that).
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { dirname } from 'node:path';
@@ -11,7 +12,7 @@ export const QEMU = 'qemu-system-x86_64';
 const KERNEL_CMDLINE = 'console=ttyS0 panic=-1 reboot=t quiet';
 
 /** Live VMs and how to kill each one's process group. */
-const live = new Map<ResultPromise, () => void>();
+const live = new Map<Promise<unknown>, () => void>();
 let hooksInstalled = false;
 
 function killAll(): void {
@@ -26,7 +27,7 @@ function onSignal(signal: NodeJS.Signals): void {
   process.kill(process.pid, signal);
 }
 
-function track(child: ResultPromise, kill: () => void): void {
+function track(child: Promise<unknown>, kill: () => void): void {
   live.set(child, kill);
   if (!hooksInstalled) {
     hooksInstalled = true;
@@ -119,9 +120,7 @@ export function startQemu(spec: QemuSpec, options: { timeoutMs: number; signal?:
   // qemu runs under `timeout -s KILL` in its own process group: if this process is SIGKILLed (no
   // exit hook runs) the wrapper still ends the VM; otherwise we kill the whole group ourselves.
   const wrapperSeconds = Math.ceil(options.timeoutMs / 1000) + ORPHAN_GRACE_S;
-  const child = execa('timeout', ['--signal=KILL', `${wrapperSeconds}s`, QEMU, ...args], {
-    reject: false, buffer: false, stdin: 'ignore', encoding: 'utf8', detached: true,
-  });
+  const child = spawn('timeout', ['--signal=KILL', `${wrapperSeconds}s`, QEMU, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let timedOut = false;
   let cancelled = false;
   const killGroup = () => {
@@ -129,42 +128,36 @@ export function startQemu(spec: QemuSpec, options: { timeoutMs: number; signal?:
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
     } catch { /* already gone */ }
   };
-  track(child, killGroup);
   const timer = setTimeout(() => { timedOut = true; killGroup(); }, options.timeoutMs);
   const onAbort = () => { cancelled = true; killGroup(); };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let pending = '';
   let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer | string) => {
-    pending += chunk.toString();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    pending += chunk;
     let nl: number;
     while ((nl = pending.indexOf('\n')) >= 0) {
       options.onLine(pending.slice(0, nl));
       pending = pending.slice(nl + 1);
     }
   });
-  child.stderr?.on('data', (chunk: Buffer | string) => { stderr = (stderr + chunk.toString()).slice(-4000); });
-  // The exit can be reported before the last serial output is read; wait for stdout to close
-  // (bounded, in case something still holds the pipe).
-  const stdoutClosed = new Promise<void>((resolve) => {
-    if (!child.stdout) resolve();
-    else child.stdout.once('close', () => resolve());
-  });
-  const result = child.then(async (r) => {
-    await Promise.race([stdoutClosed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    if (pending) options.onLine(pending);
-    return {
-      exitCode: r.exitCode ?? null,
-      signal: r.signal ?? null,
-      timedOut,
-      cancelled,
-      stderr,
-      wallMs: performance.now() - started,
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4000); });
+  // 'close' (unlike 'exit') fires only after stdout is drained, so the guest's last lines are never lost.
+  const result = new Promise<QemuExit>((resolve) => {
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, error?: Error) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (pending) options.onLine(pending);
+      pending = '';
+      resolve({ exitCode, signal, timedOut, cancelled, stderr: error ? `${stderr}\n${error.message}` : stderr, wallMs: performance.now() - started });
     };
+    child.once('error', (error) => finish(null, null, error));
+    child.once('close', (code, signal) => finish(code, signal));
   });
+  track(result, killGroup);
   return { argv: [QEMU, ...args], result, kill: killGroup };
 }
 
