@@ -11,6 +11,7 @@ PACKAGES=(
   rt-tests stress-ng linux-perf strace bubblewrap util-linux iproute2
   bpftool libbpf-dev
   python3
+  lz4
 )
 
 with_kit=0
