@@ -83,6 +83,7 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
     const malformed: string[] = [];
     let panic: string | undefined;
     let bootMs: number | undefined;
+    let lastEvent = 'nothing (no protocol line at all)';
     let graceTimer: NodeJS.Timeout | undefined;
     const started = performance.now();
 
@@ -93,6 +94,7 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
         const parsed = parseGuestLine(line);
         if (parsed.kind === 'event') {
           bootMs ??= performance.now() - started;
+          lastEvent = `${parsed.event.type}${typeof parsed.event.policy === 'string' ? ` of policy ${quote(parsed.event.policy)}` : ''}`;
           const progress = assembler.push(parsed.event);
           if (progress) options.onProgress?.(progress);
           if (assembler.done && !graceTimer) graceTimer = setTimeout(() => handle.kill(), POWEROFF_GRACE_MS);
@@ -125,7 +127,7 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
       status = 'guest_crashed';
       message = panic
         ? `The guest kernel panicked: ${panic}`
-        : `The VM stopped before finishing the plan (qemu exit ${exit.exitCode ?? exit.signal}${exit.stderr.trim() ? `: ${exit.stderr.trim().slice(-500)}` : ''}).`;
+        : `The VM stopped before finishing the plan (qemu exit ${exit.exitCode ?? exit.signal}${exit.stderr.trim() ? `: ${exit.stderr.trim().slice(-500)}` : ''}); the guest's last report was ${lastEvent}; see console for kernel messages.`;
     }
     options.onProgress?.({ kind: 'finished', status });
     return {
