@@ -98,6 +98,19 @@ describe.skipIf(SKIP)('micro-VM (real qemu)', () => {
     expect(result.policies[0]).toMatchObject({ outcome: 'incomplete', attach: { ok: true } });
   });
 
+  it('reports a guest kernel panic as a result', async () => {
+    const result = await runInVm(kit, {
+      policies: [{ name: 'fifo', objectPath: objects.fifo_ok! }],
+      workloads: [{ kind: 'command', name: 'crash', argv: ['sh', '-c', 'echo c > /proc/sysrq-trigger'] }],
+      timeoutSeconds: 60,
+    });
+    runs.push(result);
+    expect(result.status).toBe('guest_crashed');
+    expect(result.panic).toMatch(/Kernel panic - not syncing: sysrq triggered crash/);
+    expect(result.message).toMatch(/^The guest kernel panicked/);
+    expect(result.policies[0]).toMatchObject({ outcome: 'incomplete', attach: { ok: true } });
+  });
+
   it('kills qemu when the caller aborts', async () => {
     const controller = new AbortController();
     const promise = runInVm(kit, {
