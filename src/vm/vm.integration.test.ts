@@ -11,7 +11,7 @@ import { compilePolicy, getKit, liveVmCount, runInVm, type Kit, type VmRunResult
 
 const SKIP = process.env.SCHEDCP_SKIP_VM_TESTS === '1';
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'policies');
-const outDir = mkdtempSync(join(tmpdir(), 'schedcp-vm-test-'));
+let outDir = '';
 const runs: VmRunResult[] = [];
 let kit: Kit;
 const objects: Record<string, string> = {};
@@ -28,6 +28,7 @@ function qemuStillRunning(result: VmRunResult): boolean {
 
 describe.skipIf(SKIP)('micro-VM (real qemu)', () => {
   beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'schedcp-vm-test-'));
     try {
       kit = await getKit(loadConfig());
     } catch (error) {
@@ -39,7 +40,7 @@ describe.skipIf(SKIP)('micro-VM (real qemu)', () => {
   });
 
   afterAll(() => {
-    rmSync(outDir, { recursive: true, force: true });
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
     expect(liveVmCount()).toBe(0);
     for (const result of runs) {
       expect(qemuStillRunning(result)).toBe(false);
