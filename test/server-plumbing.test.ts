@@ -3,18 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { createApp, type App } from '../src/app.js';
-import { parseConfig } from '../src/config/index.js';
+import type { App } from '../src/app.js';
+import { createTestApp, silentLogger, type TestApp } from './helpers/app.js';
 import { registerTool } from '../src/server/create-server.js';
 import { defineTool } from '../src/server/tool.js';
 import { SchedcpError } from '../src/errors.js';
 
 let app: App;
-let dir: string;
+let testApp: TestApp;
 let cancelledAt: number | undefined;
 
 const slowTool = defineTool({
@@ -48,10 +45,10 @@ async function connect(scopes: Array<'read' | 'verify'>): Promise<Client> {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'schedcp-plumb-'));
-  app = createApp({ config: parseConfig({ dataDir: dir }), logger: { log: () => undefined } });
+  testApp = createTestApp({}, { prefix: 'schedcp-plumb', logger: silentLogger });
+  app = testApp.app;
 });
-afterAll(async () => { await app.close(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => testApp.close());
 
 describe('tool plumbing', () => {
   it('sends progress notifications with total and message', async () => {

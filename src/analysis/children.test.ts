@@ -1,10 +1,7 @@
 // Closing the app kills every running loader: nothing keeps running or stays attached.
-import { readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../app.js';
-import { parseConfig } from '../config/index.js';
+import { createTestApp } from '../../test/helpers/app.js';
 import { analysisOf, runProbe } from './index.js';
 import { probeBuildDir } from './probes/registry.js';
 
@@ -21,8 +18,8 @@ const loaders = () => ourLoaders(probeBuildDir());
 
 describe('child tracking', () => {
   it('kills a running probe loader when the app closes', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'schedcp-children-test-'));
-    const app = createApp({ config: parseConfig({ dataDir, cacheDir: dataDir }) });
+    const testApp = createTestApp({}, { prefix: 'schedcp-children-test' });
+    const { app } = testApp;
     try {
       let attached!: () => void;
       const ready = new Promise<void>((r) => { attached = r; });
@@ -34,8 +31,7 @@ describe('child tracking', () => {
       await expect(running).rejects.toThrow(/cancelled/);
       expect(loaders()).toEqual([]);
     } finally {
-      await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await testApp.close();
     }
   });
 });

@@ -1,26 +1,25 @@
 // The pipeline's static path and the evidence store against a real SQLite app (no VM needed: the
 // policies here are prebuilt objects compiled with clang-19 against testdata/mini_scx.h).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../app.js';
-import { parseConfig } from '../config/index.js';
+import type { App } from '../app.js';
+import { createTestApp, type TestApp } from '../../test/helpers/app.js';
 import { getVerification, verifyPolicy, verifyToken } from './index.js';
 import { loadOrCreateSigningKey } from './keys.js';
 import { signToken } from './token.js';
 
+let testApp: TestApp;
 let root: string;
 let app: App;
 const obj = (name: string) => join(root, `${name}.bpf.o`);
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'schedcp-pipeline-test-'));
+  testApp = createTestApp({}, { prefix: 'schedcp-pipeline-test' });
+  ({ app, root } = testApp);
   for (const name of ['good', 'bad']) execFileSync('clang-19', ['-target', 'bpf', '-O2', '-g', '-c', join(import.meta.dirname, 'testdata', `${name}.bpf.c`), '-o', obj(name)]);
-  app = createApp({ config: parseConfig({ dataDir: join(root, 'data'), cacheDir: join(root, 'cache') }) });
 });
-afterAll(async () => { await app.close(); rmSync(root, { recursive: true, force: true }); });
+afterAll(() => testApp.close());
 
 describe('verifyPolicy (static stage only)', () => {
   it('passes a clean object, stores the evidence, and issues no token without the VM stages', async () => {

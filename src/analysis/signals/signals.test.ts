@@ -1,31 +1,18 @@
 // Signals under real, bounded pressure the test creates and removes: CPU with stress-ng, memory
 // inside a memory-limited cgroup the test creates (OOM kills happen only in that cgroup).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../app.js';
-import { parseConfig } from '../../config/index.js';
+import { createTestApp } from '../../../test/helpers/app.js';
+import { withCpuLock } from '../../../test/helpers/cpu-lock.js';
 import { currentSignals, signalsSince } from '../index.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'schedcp-signals-test-'));
-const app = createApp({ config: parseConfig({ dataDir, cacheDir: dataDir }) });
+const testApp = createTestApp({}, { prefix: 'schedcp-signals-test' });
+const { app } = testApp;
 const started = new Date().toISOString();
-afterAll(async () => { await app.close(); rmSync(dataDir, { recursive: true, force: true }); });
+afterAll(() => testApp.close());
 
-// Tests that load the CPU (signals) and tests that time workloads (feedback channel) run in
-// different vitest workers; this lock keeps them from overlapping and skewing each other.
-const CPU_LOCK = join(tmpdir(), 'schedcp-analysis-cpu.lock');
-async function withCpuLock<T>(fn: () => Promise<T>): Promise<T> {
-  for (let waited = 0; ; waited += 100) {
-    try { mkdirSync(CPU_LOCK); break; } catch {
-      if (waited > 120_000) rmSync(CPU_LOCK, { recursive: true, force: true }); // stale: its holder died
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try { return await fn(); } finally { rmSync(CPU_LOCK, { recursive: true, force: true }); }
-}
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,32 +2,17 @@
 // real SQLite database. The 2× slowdown is injected for real: a CPU hog pinned to the same CPU as
 // the workload takes half of that CPU during the candidate run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../app.js';
-import { parseConfig } from '../../config/index.js';
+import { createTestApp } from '../../../test/helpers/app.js';
+import { withCpuLock } from '../../../test/helpers/cpu-lock.js';
 import { compareToBaseline, runWorkload, saveBaseline, workloadCatalog } from '../index.js';
 import { compileTree, findWorkload, parseCyclictest, parseHackbench, parseStressNg, resolveParams } from './registry.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'schedcp-workload-test-'));
 const SPIN = ['taskset', '-c', '0', 'stress-ng', '--cpu', '1', '--cpu-ops', '600', '--cpu-method', 'int64', '-q'];
-const app = createApp({ config: parseConfig({ dataDir, cacheDir: dataDir, analysis: { workloadCommands: { spin: SPIN } } }) });
-afterAll(async () => { await app.close(); rmSync(dataDir, { recursive: true, force: true }); });
+const testApp = createTestApp({ analysis: { workloadCommands: { spin: SPIN } } }, { prefix: 'schedcp-workload-test' });
+const { app } = testApp;
+afterAll(() => testApp.close());
 
-// Tests that load the CPU (signals) and tests that time workloads (feedback channel) run in
-// different vitest workers; this lock keeps them from overlapping and skewing each other.
-const CPU_LOCK = join(tmpdir(), 'schedcp-analysis-cpu.lock');
-async function withCpuLock<T>(fn: () => Promise<T>): Promise<T> {
-  for (let waited = 0; ; waited += 100) {
-    try { mkdirSync(CPU_LOCK); break; } catch {
-      if (waited > 120_000) rmSync(CPU_LOCK, { recursive: true, force: true }); // stale: its holder died
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try { return await fn(); } finally { rmSync(CPU_LOCK, { recursive: true, force: true }); }
-}
 
 
 describe('workload registry', () => {
