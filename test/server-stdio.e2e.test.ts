@@ -30,6 +30,11 @@ describe('stdio server', () => {
     expect(byName.btf!.available).toBe(existsSync('/sys/kernel/btf/vmlinux'));
     expect(byName.sched_ext!.available).toBe(existsSync('/sys/kernel/sched_ext'));
     if (!byName.sched_ext!.available) expect(byName.sched_ext!.detail).toMatch(/micro-VM/);
+    // The kit entry reflects the real cache (the server was given the same cache dir).
+    const { kitStatus } = await import('../src/vm/index.js');
+    const cacheDir = (JSON.parse((await import('node:fs')).readFileSync(session.env.env.SCHEDCP_CONFIG!, 'utf8')) as { cacheDir: string }).cacheDir;
+    expect(byName.micro_vm_kit!.available).toBe((await kitStatus(cacheDir)).present);
+    expect(byName.micro_vm_kit!.detail).toMatch(byName.micro_vm_kit!.available ? /kit for Linux 6\.12/ : /run `schedcp vm build`/);
   });
 
   it('rejects extra fields, wrong types and unknown tools with specific errors', async () => {

@@ -73,14 +73,14 @@ export function runProbe(app: App, request: ProbeRequest, options: { signal?: Ab
   }));
 }
 
-async function hasHardwarePmu(): Promise<boolean> {
-  const caps = await hostCapabilities();
+async function hasHardwarePmu(app: App): Promise<boolean> {
+  const caps = await hostCapabilities({ cacheDir: app.config.cacheDir });
   return caps.capabilities.some((c) => c.name === 'hardware_pmu' && c.available);
 }
 
 export async function perfProfile(app: App, request: PerfRequest, options: { signal?: AbortSignal; raw?: boolean; allowPid1?: boolean } = {}) {
   const analysis = analysisOf(app);
-  const pmu = await hasHardwarePmu();
+  const pmu = await hasHardwarePmu(app);
   return analysis.children.track(options.signal, (signal) => runPerfSandboxed(request, {
     signal, raw: options.raw ?? false, hasHardwarePmu: pmu, maxSeconds: app.config.analysis.maxProbeSeconds, allowPid1: options.allowPid1 ?? false,
   }));

@@ -15,8 +15,8 @@ export const hostCapabilitiesTool = defineTool({
     kernelRelease: z.string(),
     capabilities: z.array(z.object({ name: z.string(), available: z.boolean(), detail: z.string(), evidence: z.string() })),
   }),
-  async run(args) {
-    const result = await hostCapabilities();
+  async run(args, { app }) {
+    const result = await hostCapabilities({ cacheDir: app.config.cacheDir });
     return { ...result, capabilities: args.only_missing ? result.capabilities.filter((c) => !c.available) : result.capabilities };
   },
 });

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../config/index.js';
 import { hostCapabilities } from '../../host/index.js';
 import type { CliCommand } from '../command.js';
 import { parseCommandArgs } from '../parse-args.js';
@@ -8,7 +9,7 @@ export const capabilitiesCommand: CliCommand = {
   usage: 'Usage: schedcp capabilities [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
-    const result = await hostCapabilities();
+    const result = await hostCapabilities({ cacheDir: loadConfig().cacheDir });
     if (values.json) { io.out(JSON.stringify(result, null, 2)); return 0; }
     io.out(`kernel ${result.kernelRelease}`);
     const width = Math.max(...result.capabilities.map((c) => c.name.length));

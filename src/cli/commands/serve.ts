@@ -1,4 +1,5 @@
 import { createApp } from '../../app.js';
+import { hostCapabilities } from '../../host/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import { resolveHttpTokens, startHttpServer, startStdioServer } from '../../server/index.js';
 import { EXIT, type CliCommand } from '../command.js';
@@ -28,6 +29,11 @@ export const serveCommand: CliCommand = {
       throw new SchedcpError('invalid_argument', 'Choose exactly one transport: --stdio or --http.');
     }
     const app = createApp();
+    // Probe once at start so the operator sees up front what will not work here (stderr only).
+    void hostCapabilities({ cacheDir: app.config.cacheDir }).then((caps) => {
+      const missing = caps.capabilities.filter((c) => !c.available);
+      app.logger.log('info', 'host capabilities', { kernel: caps.kernelRelease, unavailable: missing.map((c) => `${c.name}: ${c.detail}`) });
+    }).catch(() => undefined);
     const shutdown = async () => { await app.close(); process.exit(0); };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
