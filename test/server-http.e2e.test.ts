@@ -124,3 +124,14 @@ describe('HTTP without configured tokens', () => {
     }
   });
 });
+
+describe('HTTP server that fails to start', () => {
+  it('exits with the config error and leaves no temp dir behind', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const ours = () => readdirSync(tmpdir()).filter((d) => d.startsWith('schedcp-test-')).sort();
+    const before = ours();
+    await expect(startHttpServer({ http: { port: 'eighty' } })).rejects.toThrow(/Invalid config key "http\.port"/);
+    expect(ours()).toEqual(before);
+  });
+});

@@ -57,7 +57,12 @@ export async function startStdioClient(config: Record<string, unknown> = {}, ext
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
   const client = new Client({ name: 'schedcp-test', version: '0' });
-  await client.connect(transport);
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    env.cleanup(); // a server that failed to start must not leave its temp dir behind
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
   return {
     client, env, stderr: () => stderr,
     async close() { await client.close(); env.cleanup(); },
@@ -88,6 +93,10 @@ export async function startHttpServer(config: Record<string, unknown> = {}, extr
       if (m) { clearTimeout(timer); resolvePort(Number(m[1])); }
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${stderr}`)); });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    env.cleanup(); // a server that failed to start must not leave its temp dir behind
+    throw error;
   });
   const url = `http://127.0.0.1:${port}/mcp`;
   const clients: Client[] = [];
