@@ -1,7 +1,7 @@
 // The live half of tuning: backup first, write, read back, staged rollout with an SLO guard,
 // roll back on a failed write or a guard breach, manual rollback to any backup, and yielding a
 // key to the administrator when someone else changed it after our write.
-import { SchedcpError, isSchedcpError } from '../errors.js';
+import { SchedcpError, toSchedcpError } from '../errors.js';
 import type { Comparison } from '../stats/index.js';
 import type { Feedback, WorkloadRun } from './feedback.js';
 import type { CheckedChange } from './guardrails.js';
@@ -96,7 +96,7 @@ async function restore(ctx: LiveContext, planId: number, values: ReadonlyMap<str
       ctx.store.event({ planId, target: ctx.target.label, key, kind: 'rollback', detail: `restored ${previous} (${reason})` });
       outcomes.push({ key, from: ours ?? current ?? '', to: previous, state: 'rolled_back' });
     } catch (error) {
-      const message = isSchedcpError(error) ? error.message : String(error);
+      const message = toSchedcpError(error).message;
       ctx.store.event({ planId, target: ctx.target.label, key, kind: 'failure', detail: `restore to ${previous} failed: ${message}` });
       outcomes.push({ key, from: ours ?? '', to: previous, state: 'failed', detail: message });
     }
@@ -116,10 +116,27 @@ export async function applyLive(ctx: LiveContext, planId: number, changes: reado
   const totalSteps = stages.length * (options.guard ? 2 : 1) + (options.guard ? 1 : 0);
   let step = 0;
   const progress = (message: string) => ctx.progress?.(++step, totalSteps, message);
+  // Whatever fails after the backup (a write, a guard run, a cancel) restores the writes already
+  // made and closes the plan, so no key is left changed under a plan still marked "applying".
+  const stop = async (error: unknown, reason: string, failedKey?: string): Promise<SchedcpError> => {
+    const err = toSchedcpError(error);
+    ctx.store.event({ planId, target: label, ...(failedKey !== undefined && { key: failedKey }), kind: 'failure', detail: err.message });
+    // A failed key may be half-applied (wrote but read back differently): restore it too.
+    const undo = new Map([...previous].filter(([k]) => written.has(k) || k === failedKey));
+    const outcomes = await restore(ctx, planId, undo, written, reason);
+    ctx.store.finishPlan(planId, 'failed_rolled_back', { ...(failedKey !== undefined && { failedKey }), error: err.message, rollback: outcomes, backupId });
+    const undone = outcomes.filter((o) => o.state === 'rolled_back' && o.key !== failedKey).map((o) => o.key);
+    const notRestored = outcomes.filter((o) => o.state !== 'rolled_back');
+    return new SchedcpError(err.code, `${err.message} Plan ${planId} stopped; ${undone.length ? `rolled back the writes already made (${undone.join(', ')})` : 'no earlier writes to roll back'}${notRestored.length ? `; not restored: ${notRestored.map((o) => `${o.key} (${o.detail})`).join('; ')}` : ''}.`, { cause: error, details: { planId, backupId, ...(failedKey !== undefined && { failedKey }), rollback: outcomes } });
+  };
 
   let baseline: WorkloadRun | undefined;
   if (options.guard) {
-    baseline = await ctx.feedback.runWorkload({ workload: options.guard.workload, trials: options.guard.trials, params: options.guard.params, signal: ctx.signal });
+    try {
+      baseline = await ctx.feedback.runWorkload({ workload: options.guard.workload, trials: options.guard.trials, params: options.guard.params, signal: ctx.signal });
+    } catch (error) {
+      throw await stop(error, 'the SLO guard baseline run failed');
+    }
     ctx.store.event({ planId, target: label, kind: 'guard', detail: `baseline run ${baseline.id} of ${options.guard.workload} (${baseline.primaryMetric})` });
     progress('baseline measured');
   }
@@ -131,20 +148,19 @@ export async function applyLive(ctx: LiveContext, planId: number, changes: reado
         written.set(change.key, change.to);
         ctx.store.setManaged(label, change.key, change.to, planId, 'managed');
       } catch (error) {
-        const err = isSchedcpError(error) ? error : new SchedcpError('internal', String(error), { cause: error });
-        ctx.store.event({ planId, target: label, key: change.key, kind: 'failure', detail: err.message });
-        // The failed key may be half-applied (wrote but read back differently): restore it too.
-        const undo = new Map([...previous].filter(([k]) => written.has(k) || k === change.key));
-        const outcomes = await restore(ctx, planId, undo, written, `write of ${change.key} failed`);
-        ctx.store.finishPlan(planId, 'failed_rolled_back', { failedKey: change.key, error: err.message, rollback: outcomes, backupId });
-        const undone = outcomes.filter((o) => o.state === 'rolled_back' && o.key !== change.key).map((o) => o.key);
-        throw new SchedcpError(err.code, `${err.message} Plan ${planId} stopped; ${undone.length ? `rolled back the writes already made (${undone.join(', ')})` : 'no earlier writes to roll back'}${outcomes.some((o) => o.state !== 'rolled_back') ? `; not restored: ${outcomes.filter((o) => o.state !== 'rolled_back').map((o) => `${o.key} (${o.detail})`).join('; ')}` : ''}.`, { cause: error, details: { planId, backupId, failedKey: change.key, rollback: outcomes } });
+        throw await stop(error, `write of ${change.key} failed`, change.key);
       }
     }
     progress(`wrote ${stage.map((c) => c.key).join(', ')}`);
     if (!options.guard || !baseline) { reports.push({ keys: stage.map((c) => c.key), verdict: 'kept' }); continue; }
-    const candidate = await ctx.feedback.runWorkload({ workload: options.guard.workload, trials: options.guard.trials, params: options.guard.params, signal: ctx.signal });
-    const { comparison, metric } = await ctx.feedback.compare(baseline, candidate);
+    let guarded: { comparison: Comparison; metric: string };
+    try {
+      const candidate = await ctx.feedback.runWorkload({ workload: options.guard.workload, trials: options.guard.trials, params: options.guard.params, signal: ctx.signal });
+      guarded = await ctx.feedback.compare(baseline, candidate);
+    } catch (error) {
+      throw await stop(error, 'the SLO guard run failed');
+    }
+    const { comparison, metric } = guarded;
     const regression = comparison.verdict === 'worse' && Math.abs(comparison.changePct) > options.guard.maxRegressionPct;
     ctx.store.event({ planId, target: label, kind: 'guard', detail: `${metric}: ${comparison.changePct.toFixed(2)}% (CI ${comparison.ciLowPct.toFixed(2)}..${comparison.ciHighPct.toFixed(2)}%), ${comparison.verdict}${regression ? ' → breach, rolling back' : ''}` });
     progress(`guard ${comparison.verdict}`);

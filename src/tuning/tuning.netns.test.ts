@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../app.js';
 import { parseConfig } from '../config/index.js';
 import { run } from '../exec/index.js';
-import { isSchedcpError } from '../errors.js';
+import { SchedcpError, isSchedcpError } from '../errors.js';
 import type { Comparison } from '../stats/index.js';
 import { Tuning, type Feedback, type WorkloadRun } from './index.js';
 import { tuningMigrations } from './store.js';
@@ -112,6 +112,33 @@ describe('live tuning inside a test network namespace', () => {
     const missing = await errorOf(tuning.apply({ target: 'netns:schedcp-no-such-ns', mode: 'live', changes: [{ key: 'net.core.somaxconn', value: 8192 }] }));
     expect(missing.message).toMatch(/does not exist/);
     expect(await nsValue('net.core.somaxconn')).toBe(before);
+  });
+
+  it('restores the writes and closes the plan when the SLO guard run fails after a write', async () => {
+    let runs = 0;
+    const feedback: Feedback = {
+      // The baseline succeeds; the guard run after the first stage fails (as a cancel or a crashed workload would).
+      runWorkload: async () => {
+        if (runs++ > 0) throw new SchedcpError('cancelled', 'The workload run was cancelled by the caller.');
+        return { id: 1, workload: 'w', startedAt: '', trials: [{ durationMs: 10, metrics: {} }], summary: {}, primaryMetric: 'latency_ms', direction: 'lower_is_better' };
+      },
+      compare: async () => { throw new Error('compare must not be reached'); },
+      currentSignals: async () => [],
+    };
+    const guarded = makeApp(true, feedback);
+    try {
+      const before = await nsValue('net.ipv4.tcp_keepalive_time');
+      const next = Number(before) === 3600 ? 1800 : 3600;
+      const error = await errorOf(guarded.tuning.apply({ target: TARGET, mode: 'live', changes: [{ key: 'net.ipv4.tcp_keepalive_time', value: next }], guard: { workload: 'w', trials: 1, maxRegressionPct: 5 } }));
+      expect(error.code).toBe('cancelled');
+      expect(error.message).toMatch(/rolled back the writes already made \(net.ipv4.tcp_keepalive_time\)/);
+      expect(await nsValue('net.ipv4.tcp_keepalive_time')).toBe(before);
+      const plan = guarded.tuning.store.listPlans({ limit: 1 })[0]!;
+      expect(plan.status).toBe('failed_rolled_back');
+      expect(guarded.tuning.store.managed(TARGET).find((r) => r.key === 'net.ipv4.tcp_keepalive_time')?.state).toBe('released');
+    } finally {
+      await guarded.app.close();
+    }
   });
 
   it('rolls the plan back when the SLO guard sees a regression (feedback is a test double: analysis not used)', async () => {
