@@ -30,6 +30,18 @@ describe('checkSource', () => {
     }
     expect(rules(`#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n${OK}`)).toEqual([]);
   });
+  it('sees includes and asm the preprocessor splices across lines or spells with the %: digraph', () => {
+    // clang-19 reads the host file for each of these (and quotes its first token in the diagnostics).
+    for (const bad of ['#\\\ninclude "/etc/hostname"', '#inc\\\nlude "/etc/hostname"', '#include "/etc/host\\\nname"', '%:include "/etc/hostname"', '%: embed "/etc/hostname"']) {
+      const found = checkSource(`${OK}${bad}\n`, 65536).findings;
+      expect(found.map((f) => f.rule), bad).toEqual(['include_forbidden']);
+      expect(found[0]!.line).toBe(4);
+    }
+    expect(rules(`${OK}void f(void) { __as\\\nm__("exit"); }\n`)).toEqual(['inline_asm']);
+    // Multi-line macros stay fine, and line numbers after them stay right.
+    const macro = checkSource(`${OK}#define TWICE(x) \\\n  ((x) * 2)\nconst char *s = "a\\\nb";\n#include "/etc/passwd"\n`, 65536).findings;
+    expect(macro.map((f) => [f.rule, f.line])).toEqual([['include_forbidden', 8]]);
+  });
   it('refuses inline assembly but not the word in comments or strings', () => {
     expect(rules(`${OK}void f(void) { asm volatile("r0 = 0"); }\n`)).toEqual(['inline_asm']);
     expect(rules(`${OK}void g(void) { __asm__("exit"); }\n`)).toEqual(['inline_asm']);

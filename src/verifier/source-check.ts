@@ -20,7 +20,10 @@ export function stripCommentsAndStrings(text: string): string {
     }
     if (c === '"' || c === "'") {
       out += c; i++;
-      while (i < text.length && text[i] !== c && text[i] !== '\n') { if (text[i] === '\\') { out += ' '; i++; } out += ' '; i++; }
+      while (i < text.length && text[i] !== c && text[i] !== '\n') {
+        if (text[i] === '\\') { out += ' '; i++; }
+        out += text[i] === '\n' ? '\n' : ' '; i++; // a spliced newline keeps the line count
+      }
       if (i < text.length) { out += text[i]; i++; }
       continue;
     }
@@ -48,16 +51,25 @@ export function checkSource(text: string, maxBytes: number): SourceCheck {
     return { isC: false, findings: [{ rule: 'not_c_source', severity: 'error', message: `The policy does not look like C source (first line ${JSON.stringify(first.slice(0, 60))}): expected a sched_ext BPF program in C that includes <scx/common.bpf.h>.` }] };
   }
   const raw = text.split('\n');
-  lines.forEach((line, index) => {
+  for (let index = 0; index < lines.length; index++) {
     const lineNo = index + 1;
-    const directive = /^\s*#\s*(include_next|include|import|embed)\b/.exec(line);
+    // The preprocessor splices backslash-newline before it sees directives (`#\` + `include …`), so every
+    // check reads the logical line; `%:` is the digraph of `#`.
+    let line = lines[index]!;
+    let rawLine = raw[index] ?? '';
+    while (/\\\s*$/.test(line) && index + 1 < lines.length) {
+      index++;
+      line = line.replace(/\\\s*$/, '') + lines[index];
+      rawLine = rawLine.replace(/\\\s*$/, '') + (raw[index] ?? '');
+    }
+    const directive = /^\s*(?:#|%:)\s*(include_next|include|import|embed)\b/.exec(line);
     if (directive) {
-      const target = /^\s*#\s*\w+\s*[<"]([^>"]*)[>"]/.exec(raw[index] ?? '');
+      const target = /^\s*(?:#|%:)\s*\w+\s*[<"]([^>"]*)[>"]/.exec(rawLine);
       const path = target?.[1];
       if (directive[1] !== 'include') {
         findings.push({ rule: 'include_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: #${directive[1]} is not allowed; use #include <scx/common.bpf.h> and the kit's headers.` });
       } else if (!path) {
-        findings.push({ rule: 'include_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: computed #include (${JSON.stringify((raw[index] ?? '').trim().slice(0, 60))}) is not allowed; name the header literally.` });
+        findings.push({ rule: 'include_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: computed #include (${JSON.stringify(rawLine.trim().slice(0, 60))}) is not allowed; name the header literally.` });
       } else if (path.startsWith('/') || path.split('/').includes('..') || !ALLOWED_INCLUDES.some((re) => re.test(path))) {
         findings.push({ rule: 'include_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: #include ${JSON.stringify(path)} is outside the allowed headers. Allowed: <scx/*.h>, <bpf/*.h>, "vmlinux.h" from the VM kit; host paths and .. are refused.` });
       }
@@ -68,7 +80,7 @@ export function checkSource(text: string, maxBytes: number): SourceCheck {
     if (/__builtin_(?!expect|memcpy|memset|memcmp|offsetof|preserve_|bswap|ctz|clz|popcount|constant_p|types_compatible_p|choose_expr|unreachable|btf_type_id)/.test(line)) {
       findings.push({ rule: 'builtin_forbidden', severity: 'error', line: lineNo, message: `Line ${lineNo}: ${/__builtin_\w+/.exec(line)?.[0]} is not on the allowed compiler builtins.` });
     }
-  });
+  }
   if (!/SEC\s*\(\s*"license"\s*\)/.test(text)) {
     findings.push({ rule: 'license_missing', severity: 'error', message: 'The policy declares no license. Add: char _license[] SEC("license") = "GPL"; (sched_ext needs a GPL-compatible license).' });
   }
