@@ -13,10 +13,10 @@ import { recordInRepository } from './repository-bridge.js';
 import { loadRules } from './rules.js';
 import { INPUT_RULES, staticStage, type StaticInput } from './static-stage.js';
 import { loadSuite } from './suite.js';
-import { signToken, type DeployMode, type TokenClaims } from './token.js';
+import { signToken, type TokenClaims } from './token.js';
 import type { StageResult, StaticStageResult, Verification } from './types.js';
 import { verificationStoreOf } from './store.js';
-import { dynamicStage, kernelVerifierStage, performanceStage, planWorkloads, type PerfComparison } from './vm-stages.js';
+import { deployModesFor, dynamicStage, kernelVerifierStage, performanceStage, planWorkloads, type PerfComparison } from './vm-stages.js';
 
 export interface VerifyInput extends StaticInput {
   /** Label in reports (policy name or file name). */
@@ -126,6 +126,9 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
   const allStagesRan = !ctx.options.staticOnly && p.stages.length === (ctx.perf ? 4 : 3);
   if (ctx.options.staticOnly) notes.push('static stage only: no token is issued without the kernel verifier and dynamic stages');
   else if (!ctx.perf) notes.push('performance check skipped (--no-perf): a token, if issued, allows canary deploys only');
+  const perfStage = p.stages.find((s) => s.stage === 'performance');
+  const modes = deployModesFor(perfStage);
+  if (perfStage && !modes.includes('full')) notes.push('the performance check could not compare every workload with the baseline: a token, if issued, allows canary deploys only');
   if (ctx.vm?.accel === 'tcg') notes.push('the VM ran under TCG emulation: timings judge correctness and gross regressions, not fine performance');
   const evidence = {
     verifierVersion: verifierVersion(),
@@ -157,7 +160,6 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
   if (!failed && allStagesRan && ctx.kit && p.static.objectSha256) {
     const key = loadOrCreateSigningKey(app.config.dataDir);
     const iat = Math.floor(Date.now() / 1000);
-    const modes: DeployMode[] = ctx.perf ? ['canary', 'full'] : ['canary'];
     const claims: TokenClaims = {
       kid: key.kid, policySha256: p.static.objectSha256, ...(p.input.source !== undefined ? { sourceSha256: p.static.sourceSha256 } : {}),
       verifierVersion: verifierVersion(), kernelRelease: ctx.kit.manifest.versions.kernelRelease, evidenceId: id, evidenceSha256,

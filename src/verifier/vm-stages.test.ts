@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyRunResult, VmRunResult, WorkloadResult } from '../vm/index.js';
 import { loadSuite } from './suite.js';
-import { baseName, dynamicStage, explainVerifierLog, kernelVerifierStage, performanceStage, planWorkloads } from './vm-stages.js';
+import { baseName, deployModesFor, dynamicStage, explainVerifierLog, kernelVerifierStage, performanceStage, planWorkloads } from './vm-stages.js';
 
 const suite = loadSuite();
 const sched = { state: 'enabled', ops: 'x', nrRejected: 0, enableSeq: 1, switchAll: true };
@@ -57,6 +57,12 @@ describe('dynamic stage', () => {
     const run: PolicyRunResult = { name: 'p0', outcome: 'ok', load: loaded, attach, workloads: plan.map((w) => workload(w.name!, 100)), dmesg: [] };
     expect(dynamicStage(run, vm([run]), plan).verdict).toBe('pass');
   });
+  it('fails a policy the loader never attached or that it left early, even when the VM completed', () => {
+    const never: PolicyRunResult = { name: 'p0', outcome: 'incomplete', load: loaded, workloads: [], dmesg: [], loaderExitStatus: 139 };
+    expect(dynamicStage(never, vm([never]), plan)).toMatchObject({ verdict: 'fail', failureClass: 'dynamic_failure', summary: 'the policy was never attached: the guest loader stopped after loading it (exit status 139)' });
+    const crashed: PolicyRunResult = { name: 'p0', outcome: 'incomplete', load: loaded, attach, workloads: plan.map((w) => workload(w.name!, 100)), dmesg: [], loaderExitStatus: 139 };
+    expect(dynamicStage(crashed, vm([crashed]), plan)).toMatchObject({ verdict: 'fail', summary: 'the guest loader exited with status 139 after attaching the policy' });
+  });
   it('names a watchdog stall and the workload it happened in', () => {
     const run: PolicyRunResult = {
       name: 'p0', outcome: 'ejected', load: loaded, attach, workloads: [workload('hackbench', 3100, { exitCode: 0, schedulerEnabledAfter: false })], dmesg: ['sched_ext: BPF scheduler "x" disabled (runnable task stall)'],
@@ -100,6 +106,13 @@ describe('performance stage', () => {
     const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: trials('hackbench', [1450, 1500, 1400]), dmesg: [] };
     const stage = performanceStage(run, noisyBase, suite, 'kvm');
     expect(stage.verdict).not.toBe('fail');
+  });
+  it('allows full deploys only when every suite workload was compared', () => {
+    const full = { name: 'p0', outcome: 'ok' as const, workloads: [...trials('hackbench', [1000, 1000, 1000]), ...trials('fork_exec_storm', [500, 500, 500]), ...withMetrics([100, 100, 100])], dmesg: [] };
+    expect(deployModesFor(performanceStage(full, baseline, suite, 'tcg'))).toEqual(['canary', 'full']);
+    expect(deployModesFor(performanceStage(full, [], suite, 'tcg'))).toEqual(['canary']);
+    expect(deployModesFor(performanceStage({ ...full, workloads: full.workloads.slice(3) }, baseline, suite, 'tcg'))).toEqual(['canary']);
+    expect(deployModesFor(undefined)).toEqual(['canary']);
   });
   it('treats higher-is-better metrics the right way round', () => {
     const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: [...trials('hackbench', [1000, 1000, 1000]), ...trials('fork_exec_storm', [500, 500, 500]), ...withMetrics([40, 41, 39])], dmesg: [] };

@@ -2,6 +2,7 @@
 // Every verdict carries the evidence it was reached from.
 import { compareSamples, summarize, type Comparison, type Direction, type Summary } from '../stats/index.js';
 import type { PolicyRunResult, ProgramVerifierStats, VmRunResult, WorkloadResult, WorkloadSpec } from '../vm/index.js';
+import type { DeployMode } from './token.js';
 import type { StageResult } from './types.js';
 
 export interface Suite {
@@ -84,7 +85,9 @@ export function dynamicStage(run: PolicyRunResult, vm: VmRunResult, planned: rea
   const durationMs = (run.attach?.durationMs ?? 0) + run.workloads.reduce((a, w) => a + w.wallMs, 0);
   const dmesg = run.dmesg.filter((l) => /sched_ext|scx|stall|BUG|WARNING|watchdog/i.test(l)).slice(-30);
   const failures: string[] = [];
-  if (run.attach && !run.attach.ok) failures.push(`attach failed: ${run.attach.error ?? 'unknown error'} (ops.init or the kernel refused the scheduler)`);
+  if (!run.attach) failures.push(`the policy was never attached: the guest loader stopped after loading it${run.loaderExitStatus !== undefined ? ` (exit status ${run.loaderExitStatus})` : ''}`);
+  else if (!run.attach.ok) failures.push(`attach failed: ${run.attach.error ?? 'unknown error'} (ops.init or the kernel refused the scheduler)`);
+  else if (run.loaderExitStatus !== undefined && run.loaderExitStatus !== 0) failures.push(`the guest loader exited with status ${run.loaderExitStatus} after attaching the policy`);
   if (run.eject) {
     const e = run.eject;
     const kind = e.kindName ?? String(e.kind ?? 'unknown');
@@ -102,7 +105,7 @@ export function dynamicStage(run: PolicyRunResult, vm: VmRunResult, planned: rea
   if (vm.status !== 'completed' && run.outcome === 'incomplete') {
     failures.push(vm.status === 'hang' ? `the VM stopped responding while the policy was attached (killed at the timeout)${vm.panic ? `: ${vm.panic}` : ''}` : `the guest kernel crashed while the policy was attached${vm.panic ? `: ${vm.panic}` : ''}`);
   }
-  if (missing.length > 0 && failures.length === 0 && run.attach?.ok) failures.push(`workloads ${missing.join(', ')} never ran`);
+  if (missing.length > 0 && failures.length === 0) failures.push(`workloads ${missing.join(', ')} never ran`);
   const evidence = {
     attach: run.attach ? { ok: run.attach.ok, error: run.attach.error, durationMs: run.attach.durationMs, sched_ext: run.attach.sched_ext } : undefined,
     watchdogTimeoutMs: run.load?.timeoutMs, eject: run.eject, detach: run.detach, outcome: run.outcome,
@@ -165,4 +168,10 @@ export function performanceStage(run: PolicyRunResult, baseline: readonly Worklo
     ...(why.length > 0 ? { reason: why.join('; ') } : {}),
     evidence,
   };
+}
+
+/** Deploy modes a token may allow: 'full' only when the performance stage compared every suite workload with the baseline. */
+export function deployModesFor(performance: StageResult | undefined): DeployMode[] {
+  const e = performance?.evidence as { comparisons?: unknown[]; notes?: string[] } | undefined;
+  return e?.comparisons?.length && e.notes?.length === 0 ? ['canary', 'full'] : ['canary'];
 }
