@@ -48,6 +48,21 @@ static __always_inline bool current_wanted(void)
 	return task_wanted((struct task_struct *)bpf_get_current_task());
 }
 
+/* Whether the task switched out at sched_switch stays on the run queue (preempted) instead of
+ * blocking. tp_btf passes the raw __state plus the preempt flag: a task preempted between
+ * set_current_state() and schedule() is not TASK_RUNNING but still runnable. The classic tracepoint
+ * folds preemption into prev_state as TASK_REPORT_MAX (0x100 since Linux 4.14). */
+static __always_inline bool prev_runnable_btf(bool preempt, long prev_state)
+{
+	return preempt || prev_state == 0;
+}
+
+#define TP_TASK_REPORT_MAX 0x100
+static __always_inline bool prev_runnable_tp(long prev_state)
+{
+	return prev_state == 0 || (prev_state & TP_TASK_REPORT_MAX);
+}
+
 static __always_inline __u32 log2_slot(__u64 v)
 {
 	__u32 slot = 0;

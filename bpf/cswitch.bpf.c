@@ -15,13 +15,13 @@ static __always_inline struct switch_stat *stat_of(__u32 pid, __u32 tgid, const 
 	return bpf_map_lookup_elem(&tasks, &pid);
 }
 
-static __always_inline void on_switch(struct task_struct *prev, long prev_state)
+static __always_inline void on_switch(struct task_struct *prev, bool runnable)
 {
 	__u32 pid = BPF_CORE_READ(prev, pid);
 	if (pid == 0 || !task_wanted(prev)) return;
 	struct switch_stat *st = stat_of(pid, BPF_CORE_READ(prev, tgid), prev->comm);
 	if (!st) return;
-	if (prev_state == 0) __sync_fetch_and_add(&st->involuntary, 1);
+	if (runnable) __sync_fetch_and_add(&st->involuntary, 1);
 	else __sync_fetch_and_add(&st->voluntary, 1);
 }
 
@@ -35,14 +35,14 @@ static __always_inline void on_migrate(struct task_struct *p)
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
-{ on_switch(prev, prev_state); return 0; }
+{ on_switch(prev, prev_runnable_btf(preempt, prev_state)); return 0; }
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(migrate_btf, struct task_struct *p, int dest_cpu) { on_migrate(p); return 0; }
 
 /* Classic tracepoints: sched_switch runs in prev's context, so current is prev; migrate gives a pid. */
 SEC("tracepoint/sched/sched_switch")
 int switch_tp(struct trace_event_raw_sched_switch *ctx)
-{ on_switch((struct task_struct *)bpf_get_current_task(), ctx->prev_state); return 0; }
+{ on_switch((struct task_struct *)bpf_get_current_task(), prev_runnable_tp(ctx->prev_state)); return 0; }
 SEC("tracepoint/sched/sched_migrate_task")
 int migrate_tp(struct trace_event_raw_sched_migrate_task *ctx)
 {

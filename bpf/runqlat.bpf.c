@@ -15,10 +15,9 @@ static __always_inline void enqueued(struct task_struct *p)
 	bpf_map_update_elem(&start, &pid, &ts, BPF_ANY);
 }
 
-static __always_inline void switched(struct task_struct *prev, struct task_struct *next, long prev_state)
+/* The task `pid` runs now: account the wait since it was enqueued. tgid 0 when unknown (classic tracepoints). */
+static __always_inline void ran(__u32 pid, __u32 tgid, const char *comm)
 {
-	if (prev_state == 0) enqueued(prev); /* preempted while runnable: waits on the run queue again */
-	__u32 pid = BPF_CORE_READ(next, pid);
 	__u64 *tsp = bpf_map_lookup_elem(&start, &pid);
 	if (!tsp) return;
 	__u64 delta = bpf_ktime_get_ns() - *tsp;
@@ -28,9 +27,8 @@ static __always_inline void switched(struct task_struct *prev, struct task_struc
 	if (cnt) __sync_fetch_and_add(cnt, 1);
 	struct lat_stat *st = bpf_map_lookup_elem(&tasks, &pid);
 	if (!st) {
-		struct lat_stat zero = {};
-		BPF_CORE_READ_STR_INTO(&zero.comm, next, comm);
-		zero.tgid = BPF_CORE_READ(next, tgid);
+		struct lat_stat zero = { .tgid = tgid };
+		bpf_probe_read_kernel_str(zero.comm, sizeof(zero.comm), comm);
 		bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&tasks, &pid);
 		if (!st) return;
@@ -46,7 +44,11 @@ SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(wakeup_new_btf, struct task_struct *p) { enqueued(p); return 0; }
 SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
-{ switched(prev, next, prev_state); return 0; }
+{
+	if (prev_runnable_btf(preempt, prev_state)) enqueued(prev); /* preempted: waits on the run queue again */
+	ran(BPF_CORE_READ(next, pid), BPF_CORE_READ(next, tgid), next->comm);
+	return 0;
+}
 
 /* Classic tracepoints carry pid and comm, not task pointers: pid and comm filters apply to them
  * (pid matches the thread-group leader); a cgroup filter needs tp_btf (the loader refuses it here). */
@@ -69,26 +71,7 @@ int wakeup_new_tp(struct trace_event_raw_sched_wakeup_template *ctx) { enqueued_
 SEC("tracepoint/sched/sched_switch")
 int switch_tp(struct trace_event_raw_sched_switch *ctx)
 {
-	/* At sched_switch, current is still prev; next is looked up by pid via the start map only. */
-	if (ctx->prev_state == 0) enqueued_pid(ctx->prev_pid, ctx->prev_comm);
-	__u32 pid = ctx->next_pid;
-	__u64 *tsp = bpf_map_lookup_elem(&start, &pid);
-	if (!tsp) return 0;
-	__u64 delta = bpf_ktime_get_ns() - *tsp;
-	bpf_map_delete_elem(&start, &pid);
-	__u32 slot = log2_slot(delta / 1000);
-	__u64 *cnt = bpf_map_lookup_elem(&hist, &slot);
-	if (cnt) __sync_fetch_and_add(cnt, 1);
-	struct lat_stat *st = bpf_map_lookup_elem(&tasks, &pid);
-	if (!st) {
-		struct lat_stat zero = {};
-		bpf_probe_read_kernel(zero.comm, 16, ctx->next_comm);
-		bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&tasks, &pid);
-		if (!st) return 0;
-	}
-	__sync_fetch_and_add(&st->count, 1);
-	__sync_fetch_and_add(&st->sum_ns, delta);
-	if (delta > st->max_ns) st->max_ns = delta;
+	if (prev_runnable_tp(ctx->prev_state)) enqueued_pid(ctx->prev_pid, ctx->prev_comm);
+	ran(ctx->next_pid, 0, ctx->next_comm);
 	return 0;
 }

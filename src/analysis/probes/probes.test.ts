@@ -16,8 +16,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 // when other test files run hackbench or dd at the same time.
 const HB = join(tmp, `hb${process.pid}`.slice(0, 15));
 const DD = join(tmp, `dd${process.pid}`.slice(0, 15));
+const YES = join(tmp, `ye${process.pid}`.slice(0, 15));
 copyFileSync('/usr/bin/hackbench', HB); chmodSync(HB, 0o755);
 copyFileSync('/bin/dd', DD); chmodSync(DD, 0o755);
+copyFileSync('/usr/bin/yes', YES); chmodSync(YES, 0o755);
 const comm = (path: string) => path.split('/').pop()!;
 
 /** Run the probe; once attached, run `argv` to completion (the workload), then let the probe finish. */
@@ -105,6 +107,28 @@ describe('eBPF probes on this kernel', () => {
     const sw = await probeDuring({ name: 'cswitch', durationS: 1.5, comm: comm(HB) }, [HB, '-p', '-g', '2', '-l', '50']);
     expect((sw.data.totals as { voluntary: number }).voluntary).toBeGreaterThan(80);
   });
+
+  // Two CPU-bound tasks pinned to one CPU never block: every switch between them is a preemption,
+  // and their every wait on the run queue starts with one. Both attach types must see that (the
+  // classic sched_switch tracepoint reports a preempted task's prev_state as TASK_REPORT_MAX, not 0).
+  for (const attach of ['tp_btf', 'tracepoint'] as const) {
+    it(`cswitch and runqlat count preemptions as involuntary switches and run-queue waits (${attach})`, async () => {
+      const spinners = [0, 1].map(() => spawn('taskset', ['-c', '0', YES], { stdio: 'ignore' }));
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        const sw = await runProbeLoader({ name: 'cswitch', durationS: 1, comm: comm(YES), attach }, { maxProbeSeconds: 60 });
+        expect(sw.attach).toBe(attach);
+        const totals = sw.data.totals as { voluntary: number; involuntary: number };
+        expect(totals.involuntary).toBeGreaterThan(10);
+        expect(totals.involuntary).toBeGreaterThan(totals.voluntary);
+        const lat = await runProbeLoader({ name: 'runqlat', durationS: 1, comm: comm(YES), attach }, { maxProbeSeconds: 60 });
+        const waits = (lat.data.top_tasks as Array<{ count: number }>).reduce((a, t) => a + t.count, 0);
+        expect(waits).toBeGreaterThan(10);
+      } finally {
+        for (const s of spinners) { s.kill('SIGKILL'); await new Promise((r) => (s.exitCode !== null ? r(undefined) : s.once('exit', r))); }
+      }
+    });
+  }
 
   it('biolat sees direct writes to disk', async () => {
     const r = await probeDuring({ name: 'biolat', durationS: 2 }, ['dd', 'if=/dev/zero', `of=${join('/var/tmp', `schedcp-biolat-${process.pid}`)}`, 'bs=64k', 'count=64', 'oflag=direct']);
