@@ -21,7 +21,11 @@ beforeAll(async () => {
   app = createApp({
     config: parseConfig({
       dataDir: join(root, 'data'), cacheDir: join(root, 'cache'), tuning: { liveApply: true }, repository: { embedding: 'hashing' },
-      analysis: { workloadCommands: { nsprobe: ['ip', 'netns', 'exec', NS, 'cat', '/proc/sys/net/core/somaxconn'] } },
+      analysis: { workloadCommands: {
+        nsprobe: ['ip', 'netns', 'exec', NS, 'cat', '/proc/sys/net/core/somaxconn'],
+        // A workload that changes a value behind schedcp's back, as an administrator might.
+        meddle: ['ip', 'netns', 'exec', NS, 'sysctl', '-q', '-w', 'net.ipv4.tcp_keepalive_time=4000'],
+      } },
     }),
     logger: { log: () => undefined } as never,
   });
@@ -58,6 +62,14 @@ describe('eval harness and SLO guard with the analysis feedback channel', () => 
     expect(result.live?.stages[0]?.comparison?.metric).toBe('duration_ms');
     expect(await nsValue('net.core.somaxconn')).toBe('2048');
     await tuningOf(app).rollback({ planId: result.planId });
+  });
+
+  it('stops when a condition cannot be rolled back instead of measuring later conditions on leftover values', async () => {
+    const before = await nsValue('net.ipv4.tcp_keepalive_time');
+    const next = before === '3600' ? '1800' : '3600';
+    await expect(runEval(tuningOf(app), { workload: 'meddle', trials: 1, target: `netns:${NS}`, outDir: join(root, 'meddle'), ablation: false, changes: [], sweep: { key: 'net.ipv4.tcp_keepalive_time', values: [next, before], xMetric: 'duration_ms', yMetric: 'duration_ms' } }))
+      .rejects.toThrow(new RegExp(`after condition "net.ipv4.tcp_keepalive_time=${next}": plan \\d+ could not be fully rolled back \\(net.ipv4.tcp_keepalive_time yielded`));
+    expect(await nsValue('net.ipv4.tcp_keepalive_time')).toBe('4000');
   });
 
   it('refuses an evaluation whose sweep value breaks a guardrail before running anything', async () => {

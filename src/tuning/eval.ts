@@ -68,7 +68,13 @@ export async function runEval(tuning: Tuning, request: EvalRequest): Promise<Eva
     try {
       run = await runWorkload();
     } finally {
-      await tuning.rollback({ planId: applied.planId });
+      // The next condition must start from the original values; a key that could not be restored
+      // (yielded to someone who changed it, or a failed write) would contaminate every later run.
+      const undo = await tuning.rollback({ planId: applied.planId });
+      const left = undo.keys.filter((k) => k.state !== 'rolled_back');
+      if (left.length) {
+        throw new SchedcpError('precondition_failed', `Evaluation stopped after condition ${JSON.stringify(c.condition)}: plan ${applied.planId} could not be fully rolled back (${left.map((k) => `${k.key} ${k.state}${k.detail ? `: ${k.detail}` : ''}`).join('; ')}), so later conditions would not start from the original values.`);
+      }
     }
     measured.push(samplesOf(c.condition, run));
     runs.push({ condition: c.condition, runId: run.id, planId: applied.planId });
