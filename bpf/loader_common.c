@@ -1,13 +1,12 @@
 #define _GNU_SOURCE
 #include "loader_common.h"
+#include "tracefs.h"
 #include <errno.h>
 #include <getopt.h>
 #include <linux/bpf.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -55,23 +54,6 @@ static int libbpf_quiet_print(enum libbpf_print_level level, const char *fmt, va
 }
 
 void quiet_libbpf(void) { libbpf_set_print(libbpf_quiet_print); }
-
-/* Classic tracepoints need tracefs. Mount it in a private mount namespace so nothing is left behind. */
-int ensure_tracefs(char *why, size_t len)
-{
-	if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-		return 0;
-	if (unshare(CLONE_NEWNS) != 0) {
-		snprintf(why, len, "tracefs not mounted and unshare(CLONE_NEWNS) failed: %s", strerror(errno));
-		return -1;
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0) {
-		snprintf(why, len, "could not mount tracefs in a private namespace: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
 
 static void select_programs(struct bpf_object *obj, int mode)
 {
@@ -156,7 +138,7 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 			if (!first_failure[0]) snprintf(first_failure, sizeof(first_failure), "%s", why);
 			continue;
 		}
-		if (m == ATTACH_TRACEPOINT && ensure_tracefs(why, sizeof(why)) != 0) {
+		if (m == ATTACH_TRACEPOINT && private_tracefs(why, sizeof(why)) != 0) {
 			if (!first_failure[0]) snprintf(first_failure, sizeof(first_failure), "%s", why);
 			continue;
 		}

@@ -46,7 +46,6 @@ extern uint64_t events_printed, events_dropped;
 int probe_main(int argc, char **argv, const struct probe_ops *ops);
 void json_str(FILE *f, const char *s);
 uint64_t now_ns(void);
-int ensure_tracefs(char *why, size_t len);
 void quiet_libbpf(void); /* libbpf warnings only with SCHEDCP_BPF_DEBUG=1 */
 void print_hist(int fd, const char *unit);
 size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec_size, void **out);
