@@ -1,5 +1,5 @@
-/* Loader for pagefaults.bpf.c: opens page-faults-min/-maj software events on every CPU (or only for
- * the target process when --pid is given) and attaches one program to each. */
+/* Loader for pagefaults.bpf.c: opens page-faults-min/-maj software events on every online CPU and
+ * attaches one program to each; pid, comm and cgroup filters are applied in the BPF program. */
 #include "loader_common.h"
 #include "probe_types.h"
 #include "pagefaults.skel.h"
