@@ -6,7 +6,7 @@ import type { App } from '../app.js';
 import { sha256Hex } from '../audit/index.js';
 import { SchedcpError } from '../errors.js';
 import { getKit } from '../vm/index.js';
-import { loadOrCreateSigningKey } from './keys.js';
+import { loadSigningKey } from './keys.js';
 import { verifyPolicy, type VerifyOptions } from './pipeline.js';
 import { lookupPolicy } from './repository-bridge.js';
 import type { Verification } from './types.js';
@@ -73,19 +73,22 @@ export async function verifyToken(app: App, token: string, options: TokenCheckOp
       return { valid: false, reason: `cannot check the token's kit version: ${(error as Error).message}` };
     }
   }
-  const key = loadOrCreateSigningKey(app.config.dataDir);
-  const keys = new Map<string, KeyObject>([[key.kid, key.publicKey]]);
+  const key = loadSigningKey(app.config.dataDir);
+  const keys = new Map<string, KeyObject>(key ? [[key.kid, key.publicKey]] : []);
   const check = checkToken(token, keys, {
     now: options.now ?? Math.floor(Date.now() / 1000), kernelRelease,
     ...(options.policySha256 ? { policySha256: options.policySha256 } : {}), ...(options.mode ? { mode: options.mode } : {}),
   });
   if (!check.valid) return { valid: false, reason: check.reason, ...(check.claims ? { claims: check.claims } : {}) };
-  // The evidence the token cites must still be here, unchanged.
+  // The evidence the token cites must still be here, unchanged: its digest column and the stored JSON itself.
   let row: VerificationRow;
-  try { row = verificationStoreOf(app).get(check.claims.evidenceId); } catch {
+  const store = verificationStoreOf(app);
+  try { row = store.get(check.claims.evidenceId); } catch {
     return { valid: false, reason: `the token cites verification ${check.claims.evidenceId}, which is not in this installation's evidence store`, claims: check.claims };
   }
-  if (row.evidenceSha256 !== check.claims.evidenceSha256) return { valid: false, reason: `the evidence of verification ${row.id} no longer matches the digest in the token`, claims: check.claims };
+  if (row.evidenceSha256 !== check.claims.evidenceSha256 || store.storedEvidenceSha256(row.id) !== check.claims.evidenceSha256) {
+    return { valid: false, reason: `the evidence of verification ${row.id} no longer matches the digest in the token`, claims: check.claims };
+  }
   return { valid: true, claims: check.claims };
 }
 

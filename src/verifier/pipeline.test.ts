@@ -1,6 +1,7 @@
 // The pipeline's static path and the evidence store against a real SQLite app (no VM needed: the
 // policies here are prebuilt objects compiled with clang-19 against testdata/mini_scx.h).
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../app.js';
@@ -73,7 +74,20 @@ describe('verifyToken against the evidence store', () => {
     const token = signToken({ kid: key.kid, policySha256: v.policy.objectSha256!, verifierVersion: 'test', kernelRelease: '6.12.0', evidenceId: v.id, evidenceSha256: v.evidenceSha256, iat: now, exp: now + 60, modes: ['canary'] }, key.privateKey);
     expect(await verifyToken(app, token, { kernelRelease: '6.12.0', policySha256: v.policy.objectSha256! })).toMatchObject({ valid: true });
     expect((await verifyToken(app, token, { kernelRelease: '6.13.0' })).reason).toMatch(/current kit is 6.13.0/);
-    app.db.prepare('UPDATE verifications SET evidence_sha256 = ? WHERE id = ?').run('0'.repeat(64), v.id);
+    const json = (app.db.prepare('SELECT evidence_json FROM verifications WHERE id = ?').get(v.id) as { evidence_json: string }).evidence_json;
+    app.db.prepare('UPDATE verifications SET evidence_json = ? WHERE id = ?').run(json.replace('"verdict":"pass"', '"verdict":"fail"'), v.id);
     expect((await verifyToken(app, token, { kernelRelease: '6.12.0' })).reason).toMatch(/no longer matches/);
+    app.db.prepare('UPDATE verifications SET evidence_json = ?, evidence_sha256 = ? WHERE id = ?').run(json, '0'.repeat(64), v.id);
+    expect((await verifyToken(app, token, { kernelRelease: '6.12.0' })).reason).toMatch(/no longer matches/);
+  });
+
+  it('checks tokens without creating a signing key', async () => {
+    const fresh = createTestApp({}, { prefix: 'schedcp-pipeline-nokey' });
+    try {
+      expect((await verifyToken(fresh.app, 'schedcp-vt1.eyJraWQiOiJ4In0.AAAA', { kernelRelease: '6.12.0' })).reason).toMatch(/does not know/);
+      expect(existsSync(join(fresh.app.config.dataDir, 'verifier', 'token-signing-key.pem'))).toBe(false);
+    } finally {
+      await fresh.close();
+    }
   });
 });

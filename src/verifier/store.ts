@@ -1,6 +1,7 @@
 // The evidence store: one row per verification with the full stage outputs as JSON, its digest,
 // and the token issued (if any). Only the verifier touches this table.
 import type { App } from '../app.js';
+import { sha256Hex } from '../audit/index.js';
 import type { Db, Migration } from '../db/index.js';
 import { SchedcpError } from '../errors.js';
 
@@ -52,6 +53,12 @@ export class VerificationStore {
 
   setToken(id: number, token: string): void {
     this.db.prepare('UPDATE verifications SET token = ? WHERE id = ?').run(token, id);
+  }
+
+  /** sha256 of the evidence JSON as stored (not the digest column), or undefined for an unknown id. */
+  storedEvidenceSha256(id: number): string | undefined {
+    const r = this.db.prepare('SELECT evidence_json FROM verifications WHERE id = ?').get(id) as { evidence_json: string } | undefined;
+    return r ? sha256Hex(r.evidence_json) : undefined;
   }
 
   get(id: number): VerificationRow {

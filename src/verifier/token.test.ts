@@ -31,6 +31,15 @@ describe('checkToken', () => {
     const flipped = sig!.slice(0, -2) + (sig!.endsWith('AA') ? 'BB' : 'AA');
     expect(checkToken(`${prefix}.${payload}.${flipped}`, keys, { now }).valid).toBe(false);
   });
+  it('refuses a signature in any but its canonical encoding', () => {
+    const [prefix, payload, sig] = token.split('.');
+    expect(checkToken(`${prefix}.${payload}.${sig}!`, keys, { now }).valid).toBe(false);
+    expect(checkToken(`${prefix}.${payload}.${sig}A`, keys, { now }).valid).toBe(false);
+  });
+  it('refuses a token issued later than the clock says it is now', () => {
+    expect(checkToken(token, keys, { now: claims.iat - 301 })).toMatchObject({ valid: false, reason: expect.stringMatching(/later than this host's clock/) });
+    expect(checkToken(token, keys, { now: claims.iat - 300 }).valid).toBe(true);
+  });
   it('refuses an expired token', () => {
     expect(checkToken(token, keys, { now: claims.exp })).toMatchObject({ valid: false, reason: expect.stringMatching(/expired at/) });
   });

@@ -1,10 +1,12 @@
 // Deployment tokens: an Ed25519 signature over canonical JSON claims that bind a verified policy
 // object to the verifier version, the kit kernel, the evidence digest and an expiry.
 // Pure apart from the crypto calls; the key pair lives in keys.ts.
-import { createHash, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '../audit/index.js';
+import { sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../audit/index.js';
 
 export const TOKEN_PREFIX = 'schedcp-vt1';
+/** Clock skew tolerated for a token's issue time: beyond it the clock went back and expiry means nothing. */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 export const DEPLOY_MODES = ['canary', 'full'] as const;
 export type DeployMode = (typeof DEPLOY_MODES)[number];
 
@@ -24,7 +26,7 @@ export interface TokenClaims {
 }
 
 export function keyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
 }
 
 export function signToken(claims: TokenClaims, privateKey: KeyObject): string {
@@ -55,8 +57,11 @@ export function checkToken(token: string, publicKeys: Map<string, KeyObject>, ex
   if (typeof claims !== 'object' || claims === null || typeof claims.kid !== 'string') return { valid: false, reason: 'the token claims are malformed (no key id)' };
   const key = publicKeys.get(claims.kid);
   if (!key) return { valid: false, reason: `the token was signed by key ${claims.kid}, which this schedcp installation does not know` };
-  const ok = verify(null, Buffer.from(`${TOKEN_PREFIX}.${parts[1]}`), key, Buffer.from(parts[2]!, 'base64url'));
+  // base64url decoding skips characters it does not know: only the canonical 64-byte encoding is the token.
+  const signature = Buffer.from(parts[2]!, 'base64url');
+  const ok = signature.length === 64 && signature.toString('base64url') === parts[2] && verify(null, Buffer.from(`${TOKEN_PREFIX}.${parts[1]}`), key, signature);
   if (!ok) return { valid: false, reason: 'the signature does not match the claims (the token was tampered with)' };
+  if (claims.iat > expect.now + MAX_CLOCK_SKEW_SECONDS) return { valid: false, reason: `the token was issued at ${new Date(claims.iat * 1000).toISOString()}, later than this host's clock (${new Date(expect.now * 1000).toISOString()}); fix the clock or verify the policy again`, claims };
   if (expect.now >= claims.exp) return { valid: false, reason: `the token expired at ${new Date(claims.exp * 1000).toISOString()}; verify the policy again`, claims };
   if (expect.policySha256 && expect.policySha256 !== claims.policySha256) {
     return { valid: false, reason: `the token is for policy object sha256 ${claims.policySha256.slice(0, 16)}…, not ${expect.policySha256.slice(0, 16)}…`, claims };
