@@ -1,10 +1,12 @@
 import { createApp } from '../../app.js';
 import { SchedcpError, quote } from '../../errors.js';
-import { tuningOf } from '../../tuning/index.js';
+import { tuningOf, type Signal } from '../../tuning/index.js';
+import { signalSchema } from '../../tuning/tool-schemas.js';
 import { parseIntFlag, parseSetFlags } from '../../tuning/cli-args.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 
 const USAGE = `Usage: schedcp tune <subcommand> [options]
 
@@ -54,7 +56,7 @@ export const tuneCommand: CliCommand = {
         }
         case 'recommend': {
           const windowMs = parseIntFlag('window-ms', values['window-ms'], 100, 60_000);
-          const signals = values.signals ? JSON.parse(readFileSync(values.signals, 'utf8')) : undefined;
+          const signals = values.signals ? readSignalsFile(values.signals) : undefined;
           const r = await tuning.recommend({ ...(signals && { signals }), ...(windowMs !== undefined && { windowMs }), ...(target && { target }) });
           print(r, () => [...r.recommendations.map((x) => `${x.key}: ${x.from} → ${x.to}  (confidence ${x.confidence}, rule ${x.rule})\n    ${x.rationale}\n    expected: ${x.expectedEffect}`), ...r.notes.map((n) => `note: ${n}`)].join('\n') || 'No recommendations: no signal above its threshold.');
           return 0;
@@ -118,4 +120,18 @@ function explainText(t: Awaited<ReturnType<ReturnType<typeof tuningOf>['explain'
     `  network-namespaced: ${t.netns ? 'yes' : 'no'}; signals: ${t.signals.join(', ') || '-'}`,
     ...t.relations.map((r) => `  must hold: ${t.key} ${r.op} ${r.other} (${r.why}); ${r.other} is ${related.find((x) => x.key === r.other)?.current ?? 'absent'}`),
   ].join('\n');
+}
+
+/** --signals FILE: the same shape recommend_tunings accepts, checked the same way. */
+function readSignalsFile(path: string): Signal[] {
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (error) {
+    throw new SchedcpError('invalid_argument', `--signals ${quote(path)} could not be read as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = z.array(signalSchema).max(16).safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new SchedcpError('invalid_argument', `--signals ${quote(path)} must hold an array of at most 16 signals ({name, severity, score, summary, evidence, at}); at ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
+  }
+  return parsed.data;
 }
