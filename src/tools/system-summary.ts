@@ -25,7 +25,7 @@ export const systemSummaryTool = defineTool({
     sort: z.enum(['cpu', 'rss', 'runqueue_wait', 'faults']).default('cpu'),
     pids: z.array(z.number().int().positive()).max(64).optional().describe('Only these processes (level 1/2 task rows).'),
     comm: z.string().max(15).optional().describe('Only processes with this exact command name.'),
-    cgroup_prefix: z.string().max(512).optional().describe('Only processes whose cgroup path starts with this (level 2).'),
+    cgroup_prefix: z.string().max(512).optional().describe('Only processes whose cgroup path starts with this (e.g. /system.slice).'),
     min_cpu_pct: z.number().min(0).max(10_000).optional().describe('Only processes using at least this much CPU (100 = one core).'),
   }).strict(),
   output: systemSummaryOutput,

@@ -40,11 +40,11 @@ export class SummaryService {
   private last: Snapshot | undefined;
   readonly thresholds: Thresholds = loadThresholds();
 
-  private async window(windowMs: number, level: number, signal?: AbortSignal): Promise<{ prev: Snapshot; cur: Snapshot; source: 'previous_sample' | 'fresh_window' }> {
+  private async window(windowMs: number, level: number, taskCgroups: boolean, signal?: AbortSignal): Promise<{ prev: Snapshot; cur: Snapshot; source: 'previous_sample' | 'fresh_window' }> {
     if (!Number.isInteger(windowMs) || windowMs < 0 || windowMs > MAX_WINDOW_MS) {
       throw new SchedcpError('invalid_argument', `window_ms ${quote(windowMs)} is out of range: use 0..${MAX_WINDOW_MS} ms (0 = since the previous sample).`);
     }
-    const options = { tasks: true, taskCgroups: level >= 2, threadWait: level >= 1, cgroups: level >= 2 };
+    const options = { tasks: true, taskCgroups, threadWait: level >= 1, cgroups: level >= 2 };
     const previous = this.last;
     const age = previous ? performance.now() - previous.atMs : Infinity;
     const reusable = windowMs === 0 && previous?.tasks && age >= MIN_REUSE_MS && age <= REUSE_MAX_AGE_MS
@@ -64,7 +64,9 @@ export class SummaryService {
   async summary(req: SummaryRequest): Promise<SummaryResult> {
     const topN = req.topN ?? 10;
     if (!Number.isInteger(topN) || topN < 1 || topN > 200) throw new SchedcpError('invalid_argument', `top_n ${quote(topN)} is out of range: use 1..200.`);
-    const { prev, cur, source } = await this.window(req.windowMs, req.level, req.signal);
+    // Task cgroups are read for level 2 rows and whenever a cgroup filter needs them (rows are filtered on the current snapshot).
+    const taskCgroups = req.level >= 2 || req.filter?.cgroupPrefix !== undefined;
+    const { prev, cur, source } = await this.window(req.windowMs, req.level, taskCgroups, req.signal);
     const metrics = computeMetrics(prev, cur);
     const top = taskRows(prev, cur, req.filter ?? {}, req.sort ?? 'cpu', topN);
     // Signals always judge the whole machine, not the filtered view.
