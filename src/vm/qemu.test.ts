@@ -40,4 +40,18 @@ describe('Semaphore', () => {
     const again = await sem.acquire(1);
     again();
   });
+
+  it('hands a freed slot to a live waiter, not to one that aborted', async () => {
+    const sem = new Semaphore();
+    const release = await sem.acquire(1);
+    const controller = new AbortController();
+    const aborted = sem.acquire(1, controller.signal);
+    let got = false;
+    const live = sem.acquire(1).then((r) => { got = true; return r; });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'cancelled' });
+    release();
+    (await live)();
+    expect(got).toBe(true);
+  });
 });

@@ -59,7 +59,8 @@ export class Semaphore {
     while (this.active >= limit) {
       if (signal?.aborted) throw new SchedcpError('cancelled', 'Cancelled while waiting for a free VM slot.');
       await new Promise<void>((resolve) => {
-        const wake = () => { signal?.removeEventListener('abort', wake); resolve(); };
+        // An aborted waiter leaves the queue, so a later release wakes a caller that is still waiting.
+        const wake = () => { signal?.removeEventListener('abort', wake); this.waiters = this.waiters.filter((w) => w !== wake); resolve(); };
         this.waiters.push(wake);
         signal?.addEventListener('abort', wake, { once: true });
       });
@@ -70,7 +71,7 @@ export class Semaphore {
       if (released) return;
       released = true;
       this.active--;
-      this.waiters.shift()?.();
+      this.waiters[0]?.();
     };
   }
 }

@@ -68,8 +68,9 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
 
   options.onProgress?.({ kind: 'queued' });
   const release = await vmSlots.acquire(settings.maxConcurrent, options.signal);
-  const tempDir = await mkdtemp(join(tmpdir(), 'schedcp-vm-'));
+  let tempDir: string | undefined;
   try {
+    tempDir = await mkdtemp(join(tmpdir(), 'schedcp-vm-'));
     const needsStressNg = workloads.some((w) => w.argv[0] === 'stress-ng');
     const archives = [await readFile(kit.initramfs), ...(needsStressNg ? [await readFile(kit.stressNgInitramfs)] : []), overlay];
     // Concatenated newc archives must each start on a 4-byte boundary.
@@ -145,7 +146,10 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
       qemu: { argv: handle.argv, exitCode: exit.exitCode, signal: exit.signal },
     };
   } finally {
-    await rm(tempDir, { recursive: true, force: true });
-    release();
+    try {
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    } finally {
+      release();
+    }
   }
 }

@@ -86,15 +86,14 @@ describe.skipIf(SKIP)('micro-VM (real qemu)', () => {
   });
 
   it('kills a hung guest at the timeout and reports a VM hang', async () => {
-    const started = Date.now();
     const result = await runInVm(kit, {
       policies: [{ name: 'fifo', objectPath: objects.fifo_ok! }],
       workloads: [{ kind: 'command', name: 'sleeper', argv: ['sleep', '1000'], timeoutSeconds: 3600 }],
       timeoutSeconds: 8,
     });
     runs.push(result);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.status).toBe('hang');
+    expect(result.qemu.signal).toBe('SIGKILL'); // killed by the host's timer, not by its own guest or the orphan guard
     expect(result.message).toMatch(/^VM hang: the guest did not finish within 8 s and qemu was killed \(stuck in policy "fifo"/);
     expect(result.policies[0]).toMatchObject({ outcome: 'incomplete', attach: { ok: true } });
   });
