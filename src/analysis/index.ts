@@ -15,8 +15,8 @@ import type { StraceRequest } from './sandbox/strace.js';
 import type { Signal, SignalName } from './signals/classify.js';
 import { signalHistory, storeSignals } from './signals/store.js';
 import { SummaryService, type SummaryRequest, type SummaryResult } from './summary/service.js';
-import { findWorkload, listWorkloads } from './workloads/registry.js';
-import { runWorkloadTrials, type WorkloadRequest } from './workloads/runner.js';
+import { findWorkload, listWorkloads, resolveParams } from './workloads/registry.js';
+import { requireWorkloadBinary, runWorkloadTrials, type WorkloadRequest } from './workloads/runner.js';
 import * as store from './workloads/store.js';
 
 export type { Signal, SignalName, Severity } from './signals/classify.js';
@@ -93,8 +93,8 @@ export async function straceProfile(app: App, request: Omit<StraceRequest, 'comm
   if (workload !== undefined) {
     const spec = findWorkload(workload, app.config.analysis.workloadCommands);
     if (spec.prepare) throw new SchedcpError('unsupported', `Workload ${workload} needs a prepared build tree and cannot run under strace; pick another workload or attach to a pid.`);
-    const params = Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default]));
-    const cmd = spec.command(params, '/tmp');
+    requireWorkloadBinary(spec);
+    const cmd = spec.command(resolveParams(spec), '/tmp');
     req.command = [cmd.file, ...cmd.args];
   }
   return analysis.children.track(options.signal, (signal) => runStraceSandboxed(req, {

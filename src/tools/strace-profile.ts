@@ -6,7 +6,7 @@ import { defineTool } from '../server/tool.js';
 export const straceProfileTool = defineTool({
   name: 'strace_profile',
   title: 'Trace syscalls with strace (sandboxed)',
-  description: `Attaches strace to a pid (must exist, not schedcp or its client, not PID 1 unless allow_pid1) or runs a registered workload under strace with a narrow --seccomp-bpf filter, inside bubblewrap with only CAP_SYS_PTRACE, a timeout, prlimit and output caps. mode summary → per-syscall calls, errors, time (strace -c); mode trace → parsed calls with results and durations (first max_lines) plus counts per syscall. Allowed extra flags: ${STRACE_EXTRA_FLAGS.join(' ')}. ptrace slows the target's syscalls a lot while attached: keep durations short.`,
+  description: `Attaches strace to a pid (must exist, not schedcp or its client, not PID 1 unless allow_pid1) or runs a registered workload (default parameters) under strace, with a narrow --seccomp-bpf filter made of syscalls (required in trace mode), inside bubblewrap with only CAP_SYS_PTRACE, a timeout, prlimit and output caps. mode summary → per-syscall calls, errors, time (strace -c); mode trace → parsed calls with results and durations (first max_lines) plus counts per syscall. Allowed extra flags: ${STRACE_EXTRA_FLAGS.join(' ')}. ptrace slows the target's syscalls a lot while attached: keep durations short.`,
   // ptrace stops the target at each traced syscall: it perturbs the workload, so it needs the verify scope.
   scope: 'verify',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

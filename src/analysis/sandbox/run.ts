@@ -81,7 +81,7 @@ export async function runStrace(req: StraceRequest, options: SandboxRunOptions):
     });
     const result = await run(box.file, box.args, { cwd: dir, signal: options.signal, timeoutMs: req.durationS * 1000 + 30_000, maxOutputBytes: 16 * 1024 * 1024, allowFailure: true });
     // timeout exits 124 when it had to interrupt strace (normal for -p); strace's own errors land in stderr.
-    if (result.exitCode !== 0 && result.exitCode !== 124 && /strace: (attach|Could not|Operation not permitted|invalid)/.test(result.stderr)) {
+    if (result.exitCode !== 0 && result.exitCode !== 124 && /strace: (attach|Could not|Can't|Operation not permitted|invalid)/.test(result.stderr)) {
       throw new SchedcpError('subprocess_failed', `strace failed: ${result.stderr.trim().split('\n').filter((l) => l.startsWith('strace:')).join('; ').slice(0, 800)}`);
     }
     const text = result.stderr;

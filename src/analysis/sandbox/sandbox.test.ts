@@ -20,6 +20,7 @@ describe('perf/strace request validation', () => {
     expect(codeOf(() => validatePerf({ subcommand: 'record', durationS: 1, pid: 5, frequencyHz: 5000 }, false))).toMatch(/^limit_exceeded/);
     expect(codeOf(() => validateStrace({ mode: 'trace', pid: 5, durationS: 1, extraFlags: ['-o'] }))).toMatch(/strace flag "-o" is not allowed/);
     expect(codeOf(() => validateStrace({ mode: 'trace', pid: 5, durationS: 1, syscalls: ['read;rm'] }))).toMatch(/neither a syscall name nor an allowed class/);
+    expect(codeOf(() => validateStrace({ mode: 'trace', command: ['hackbench'], durationS: 1 }))).toMatch(/^invalid_argument: Tracing a workload needs syscalls/);
     expect(codeOf(() => validateTargetPid(1))).toMatch(/^permission_denied: Tracing PID 1/);
     expect(codeOf(() => validateTargetPid(process.pid))).toMatch(/^permission_denied: .*schedcp server itself/);
     expect(codeOf(() => validateTargetPid(4_194_000))).toMatch(/^not_found: pid 4194000 does not exist/);
@@ -110,5 +111,7 @@ describe('sandboxed runs against a real process', () => {
   it('refuses caps it must: durations beyond the cap, PID 1', async () => {
     await expect(runStrace({ mode: 'summary', pid: child.pid!, durationS: 500 }, opts)).rejects.toThrow(/duration_s 500 must be in \(0, 60\]/);
     await expect(runPerf({ subcommand: 'stat', pid: 1, durationS: 1 }, opts)).rejects.toThrow(/PID 1/);
+    // A command strace cannot start is an error, not an empty summary.
+    await expect(runStrace({ mode: 'summary', command: ['/nonexistent/schedcp-test'], durationS: 1 }, opts)).rejects.toThrow(/strace failed: strace: Can't stat/);
   });
 });

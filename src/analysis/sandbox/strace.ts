@@ -22,6 +22,9 @@ export interface StraceRequest {
 export function validateStrace(req: StraceRequest): void {
   if (!STRACE_MODES.includes(req.mode)) throw new SchedcpError('invalid_argument', `strace mode ${quote(req.mode)} is not allowed; allowed: ${STRACE_MODES.join(', ')}.`);
   if ((req.pid === undefined) === (req.command === undefined)) throw new SchedcpError('invalid_argument', 'Give exactly one target: pid or workload.');
+  if (req.mode === 'trace' && req.command && !req.syscalls?.length) {
+    throw new SchedcpError('invalid_argument', `Tracing a workload needs syscalls (names or classes: ${SYSCALL_CLASSES.join(', ')}): they become its --seccomp-bpf filter. For every syscall use mode summary.`);
+  }
   for (const s of req.syscalls ?? []) {
     if (!(SYSCALL_CLASSES as readonly string[]).includes(s) && !/^[a-z][a-z0-9_]{1,31}$/.test(s)) {
       throw new SchedcpError('invalid_argument', `syscall filter ${quote(s)} is neither a syscall name nor an allowed class (${SYSCALL_CLASSES.join(', ')}).`);

@@ -7,7 +7,7 @@ import type { Db } from '../../db/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import { run, which } from '../../exec/index.js';
 import { summarize, type Summary } from '../../stats/index.js';
-import { compileTree, findWorkload, resolveParams } from './registry.js';
+import { compileTree, findWorkload, resolveParams, type WorkloadSpec } from './registry.js';
 import { insertRun, type WorkloadRun, type WorkloadTrial } from './store.js';
 
 export const MAX_TRIALS = 50;
@@ -21,13 +21,17 @@ export interface WorkloadRequest {
   onProgress?: (done: number, total: number, message: string) => void;
 }
 
+export function requireWorkloadBinary(spec: WorkloadSpec): void {
+  if (!which(spec.binary)) throw new SchedcpError('precondition_failed', `Workload ${spec.name} needs ${quote(spec.binary)}, which is not installed (Debian package ${spec.debianPackage}; run scripts/setup.sh).`);
+}
+
 export async function runWorkloadTrials(db: Db, custom: Record<string, readonly string[]>, req: WorkloadRequest): Promise<WorkloadRun> {
   const spec = findWorkload(req.workload, custom);
   if (!Number.isInteger(req.trials) || req.trials < 1 || req.trials > MAX_TRIALS) {
     throw new SchedcpError('invalid_argument', `trials ${quote(req.trials)} must be an integer in 1..${MAX_TRIALS}.`);
   }
   const params = resolveParams(spec, req.params);
-  if (!which(spec.binary)) throw new SchedcpError('precondition_failed', `Workload ${spec.name} needs ${quote(spec.binary)}, which is not installed (Debian package ${spec.debianPackage}; run scripts/setup.sh).`);
+  requireWorkloadBinary(spec);
   const workDir = mkdtempSync(join(tmpdir(), 'schedcp-workload-'));
   const startedAt = new Date().toISOString();
   const trials: WorkloadTrial[] = [];
