@@ -80,7 +80,7 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
       progress(1, `booting the micro-VM for the kernel verifier${perf ? ', dynamic and performance' : ' and dynamic'} stages`);
       vm = await runInVm(kit, {
         policies: toRun.map((p, i) => ({ name: `p${i}`, objectPath: p.objectPath!, timeoutMs: suite.watchdogTimeoutMs })),
-        workloads: plan, baseline: perf,
+        workloads: plan, baseline: perf, vm: app.config.vm, // the app's settings, not a fresh read of the config file
         // A hang guard that grows with the batch: each policy (and the baseline) is one pass over the plan.
         timeoutSeconds: options.timeoutSeconds ?? Math.max(app.config.vm.timeoutSeconds, 60 + (toRun.length + (perf ? 1 : 0)) * (perf ? 60 : 30)),
         ...(options.signal ? { signal: options.signal } : {}),

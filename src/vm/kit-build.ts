@@ -4,9 +4,10 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { sha256Hex } from '../audit/index.js';
 import { SchedcpError } from '../errors.js';
 import { run } from '../exec/index.js';
-import { kitFromDir, kitInputs, kitRoot, kitStatus, sandboxVmDir, sha256 } from './kit.js';
+import { kitFromDir, kitInputs, kitRoot, kitStatus, sandboxVmDir } from './kit.js';
 import { probeKvm } from './qemu.js';
 import type { Kit, KitManifest, KitProgress } from './types.js';
 
@@ -95,7 +96,7 @@ export async function buildKit(config: { cacheDir: string }, options: BuildKitOp
     options.onProgress?.({ kind: 'step', step: 8, total: 8, message: 'hashing kit files and probing KVM' });
     const files: KitManifest['files'] = {};
     for (const file of await filesUnder(staging)) {
-      files[relative(staging, file)] = { sha256: sha256(await readFile(file)), bytes: (await stat(file)).size };
+      files[relative(staging, file)] = { sha256: sha256Hex(await readFile(file)), bytes: (await stat(file)).size };
     }
     const kvmUsable = await probeKvm(join(staging, 'bzImage'), join(root, 'kvm-probe.json'));
     const buildSeconds = Math.round((performance.now() - started) / 100) / 10;

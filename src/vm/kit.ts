@@ -1,9 +1,9 @@
 // Locating the cached VM kit: cacheDir/vm-kit/<inputs-hash>/, where the hash covers everything
 // that goes into a build (Debian package versions and every file under sandbox-vm/).
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../audit/index.js';
 import { SchedcpError, quote } from '../errors.js';
 import { run } from '../exec/index.js';
 import type { Kit, KitManifest } from './types.js';
@@ -27,10 +27,6 @@ export function kitRoot(cacheDir: string): string {
   return join(cacheDir, 'vm-kit');
 }
 
-function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = join(dir, entry.name);
@@ -52,7 +48,7 @@ export async function kitInputs(): Promise<KitInputs> {
   const files: Record<string, string> = {};
   for (const file of listFiles(src)) {
     if (file.endsWith('README.md')) continue; // documentation does not change the build
-    files[relative(src, file)] = sha256(readFileSync(file));
+    files[relative(src, file)] = sha256Hex(readFileSync(file));
   }
   const key = JSON.stringify(files);
   if (cachedInputs?.key === key) return cachedInputs.inputs;
@@ -63,7 +59,7 @@ export async function kitInputs(): Promise<KitInputs> {
     const [name, version] = line.split('=');
     if (name && version) packages[name] = version;
   }
-  const hash = sha256(JSON.stringify({ packages, files })).slice(0, 16);
+  const hash = sha256Hex(JSON.stringify({ packages, files })).slice(0, 16);
   const inputs = { hash, packages, files };
   cachedInputs = { key, inputs };
   return inputs;
@@ -130,4 +126,3 @@ export async function getKit(config: { cacheDir: string }): Promise<Kit> {
   return kitFromDir(status.dir, status.manifest);
 }
 
-export { sha256 };
