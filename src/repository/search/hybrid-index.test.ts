@@ -45,8 +45,12 @@ describe('HybridIndex', () => {
     expect(r.hits[0]!.reason).toMatch(/keywords in body/);
     expect(r.provider).toBe('hashing');
     await expect(index.search('NEAR(ab cd) "xy" title:yy -zz* AND OR ^', { limit: 3 })).resolves.toBeDefined();
-    const filtered = await index.search('tcp listen backlog', { limit: 3, filter: (k) => k !== 'somaxconn' });
+    const asked: string[] = [];
+    const filtered = await index.search('tcp listen backlog', { limit: 3, filter: (k) => { asked.push(k); return k !== 'somaxconn'; } });
     expect(filtered.hits.map((h) => h.key)).not.toContain('somaxconn');
+    // Keys found by both the vector and the keyword side are judged once.
+    expect(asked).toContain('somaxconn');
+    expect(asked.length).toBe(new Set(asked).size);
   });
 
   it('replaces a document on upsert and removes it', async () => {

@@ -242,7 +242,15 @@ export class HybridIndex {
       WHERE ${this.t}_fts MATCH ? ORDER BY bm25(${this.t}_fts, ${weights}) LIMIT ?`).all(expr, candidates) as Array<{ key: string }>;
     const textMs = performance.now() - t0;
 
-    const accept = options.filter ?? (() => true);
+    // A key usually comes back from both sides; the caller's filter (a store lookup, and with
+    // minScore a bootstrap per workload) runs once per key.
+    const verdicts = new Map<string, boolean>();
+    const accept = (key: string): boolean => {
+      if (!options.filter) return true;
+      let ok = verdicts.get(key);
+      if (ok === undefined) verdicts.set(key, ok = options.filter(key));
+      return ok;
+    };
     const vectorRanked: Ranked[] = [];
     const similarity = new Map<string, number>();
     for (const r of vecRows) {
