@@ -1,7 +1,7 @@
 // The pipeline's static path and the evidence store against a real SQLite app (no VM needed: the
 // policies here are prebuilt objects compiled with clang-19 against testdata/mini_scx.h).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../app.js';
@@ -53,6 +53,10 @@ describe('verifyPolicy (static stage only)', () => {
     await expect(verifyPolicy(app, { source: 'print("hello")' })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/does not look like C/) });
     await expect(verifyPolicy(app, { source: `${'int x;\n'.repeat(40000)}` })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/limit is 262144 bytes/) });
     await expect(verifyPolicy(app, { objectPath: join(root, 'missing.o') })).rejects.toMatchObject({ code: 'invalid_argument' });
+    const huge = join(root, 'huge.bpf.o');
+    writeFileSync(huge, '');
+    truncateSync(huge, 16 * 1024 * 1024 + 1); // sparse
+    await expect(verifyPolicy(app, { objectPath: huge })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/limit is 16777216/) });
     expect(count()).toBe(before);
   });
 

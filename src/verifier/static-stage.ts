@@ -86,7 +86,7 @@ export async function staticStage(app: App, input: StaticInput, options: StaticO
       try { size = statSync(objectPath).size; } catch (error) {
         throw new SchedcpError('invalid_argument', `Cannot read the policy object ${quote(objectPath)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
       }
-      if (size > MAX_OBJECT_BYTES) throw new SchedcpError('limit_exceeded', `The policy object ${quote(objectPath)} is ${size} bytes; the limit is ${MAX_OBJECT_BYTES}.`);
+      if (size > MAX_OBJECT_BYTES) throw new SchedcpError('invalid_argument', `The policy object ${quote(objectPath)} is ${size} bytes; the limit is ${MAX_OBJECT_BYTES}.`);
     } else {
       throw new SchedcpError('invalid_argument', 'Pass either policy source text or a compiled object path.');
     }
