@@ -31,7 +31,7 @@ export const tuningMigrations: Migration[] = [{
 }];
 
 export type PlanStatus = 'advised' | 'staged' | 'applying' | 'applied' | 'rolled_back' | 'guard_rolled_back' | 'failed_rolled_back';
-export type EventKind = 'write' | 'confirm' | 'rollback' | 'yield' | 'guard' | 'stage' | 'failure' | 'skip';
+export type EventKind = 'write' | 'rollback' | 'yield' | 'guard' | 'stage' | 'failure';
 
 export interface PlanRow { id: number; createdAt: string; caller: string | null; target: string; mode: string; status: PlanStatus; changes: unknown; result: unknown }
 export interface EventRow { id: number; ts: string; planId: number | null; target: string; key: string | null; kind: EventKind; detail: string }
