@@ -2,12 +2,10 @@
 // is not PID 1 unless explicitly allowed.
 import { readFileSync } from 'node:fs';
 import { SchedcpError, quote } from '../../errors.js';
+import { parsePidStat } from '../procfs/parse.js';
 
 function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch { return undefined; }
+  try { return parsePidStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ppid; } catch { return undefined; }
 }
 
 export function validateTargetPid(pid: number, options: { allowPid1?: boolean } = {}): void {

@@ -26,7 +26,11 @@ export function signalHistory(db: Db, sinceIso: string, names?: readonly SignalN
   const rows = db.prepare('SELECT at, name, severity, score, summary, evidence FROM signal_samples WHERE at >= ? ORDER BY at, id').all(sinceIso) as Row[];
   const wanted = rows.filter((r) => !names || names.includes(r.name));
   const byName = new Map<SignalName, Row[]>();
-  for (const r of wanted) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  for (const r of wanted) {
+    const list = byName.get(r.name);
+    if (list) list.push(r);
+    else byName.set(r.name, [r]);
+  }
   const trends: SignalTrend[] = [...byName.entries()].map(([name, list]) => {
     const first = list[0]!;
     const last = list[list.length - 1]!;
