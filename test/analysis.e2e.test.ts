@@ -1,10 +1,10 @@
 // The analysis tools through a real MCP client against the built server (npm run build, including
 // make -C bpf): summaries, signals, a real probe with progress and cancellation, workloads and baselines.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/index.js';
 import { CLI, REPO_ROOT, makeTestEnv, startStdioClient, type StdioSession } from './helpers/mcp.js';
+import { ourLoaders } from './helpers/probe-loaders.js';
 
 let session: StdioSession;
 type Result = { structuredContent?: Record<string, unknown>; isError?: boolean; content: Array<{ type: string; text?: string }> };
@@ -12,14 +12,6 @@ const call = async (name: string, args: Record<string, unknown>, options: Record
   (await session.client.callTool({ name, arguments: args }, options)) as Result;
 const text = (r: Result) => r.content.map((c) => c.text ?? '').join('\n');
 
-/** Loader processes started by this test process (directly or through the server it spawned). */
-function ourLoaders(build: string): string[] {
-  const ppid = (pid: string) => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[1]!; } catch { return '0'; } };
-  const mine = (pid: string) => { for (let p = pid, i = 0; p !== '0' && p !== '1' && i < 10; p = ppid(p), i++) if (p === String(process.pid)) return true; return false; };
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try { return readlinkSync(`/proc/${pid}/exe`).startsWith(build) && mine(pid); } catch { return false; }
-  });
-}
 const loaderProcesses = () => ourLoaders(join(REPO_ROOT, 'bpf', 'build')).length;
 
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 // Real probes on this kernel: each is attached, a workload the test starts causes known events,
 // and the probe must see them. Afterwards no loader process and no BPF program may remain.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ourLoaders } from '../../../test/helpers/probe-loaders.js';
 import { attachFeatureTest } from './feature-test.js';
 import { ProbeStream } from './protocol.js';
-import { probeBuildDir } from './registry.js';
 import { runProbeLoader, validateProbeRequest, type ProbeRequest, type ProbeRunResult } from './runner.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'schedcp-probe-test-'));
@@ -41,15 +41,6 @@ async function probeDuring(req: ProbeRequest, argv: string[]): Promise<ProbeRunR
   return result;
 }
 
-/** Loader processes started by this test process (directly or through the server it spawned). */
-function ourLoaders(build: string): string[] {
-  const ppid = (pid: string) => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[1]!; } catch { return '0'; } };
-  const mine = (pid: string) => { for (let p = pid, i = 0; p !== '0' && p !== '1' && i < 10; p = ppid(p), i++) if (p === String(process.pid)) return true; return false; };
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try { return readlinkSync(`/proc/${pid}/exe`).startsWith(build) && mine(pid); } catch { return false; }
-  });
-}
-const loaderProcesses = () => ourLoaders(probeBuildDir());
 
 /** Which of these kernel program ids are still loaded. */
 function stillLoaded(ids: readonly number[]): number[] {
@@ -183,7 +174,7 @@ describe('eBPF probes on this kernel', () => {
     await expect(run).rejects.toThrow(/cancelled/);
     expect(ids.length).toBe(3);
     expect(await remainingAfterExit(ids)).toEqual([]);
-    expect(loaderProcesses()).toEqual([]);
+    expect(ourLoaders()).toEqual([]);
   });
 
   it('attach-tests tp_btf, raw_tp, fentry and kprobe for host_capabilities', async () => {
