@@ -3,7 +3,7 @@
 // functions exported here (cross-component contract: docs/analysis.md).
 import type { App } from '../app.js';
 import { SchedcpError } from '../errors.js';
-import { addCapabilityContributor, hostCapabilities } from '../host/index.js';
+import { addCapabilityContributor, classifyCapabilities, gatherHostFacts } from '../host/index.js';
 import { ChildTracker } from './children.js';
 import { analysisMigrations } from './migrations.js';
 import { attachFeatureTest } from './probes/feature-test.js';
@@ -36,8 +36,14 @@ addCapabilityContributor(async () => {
 export class Analysis {
   readonly summaries = new SummaryService();
   readonly children = new ChildTracker();
+  private pmu: boolean | undefined;
   constructor(readonly app: App) {
     app.onClose(() => this.children.closeAll());
+  }
+  /** Whether perf may use hardware events: read once from the host facts (a PMU does not appear at run time). */
+  get hasHardwarePmu(): boolean {
+    this.pmu ??= classifyCapabilities(gatherHostFacts(), {}).some((c) => c.name === 'hardware_pmu' && c.available);
+    return this.pmu;
   }
 }
 
@@ -73,16 +79,10 @@ export function runProbe(app: App, request: ProbeRequest, options: { signal?: Ab
   }));
 }
 
-async function hasHardwarePmu(app: App): Promise<boolean> {
-  const caps = await hostCapabilities({ cacheDir: app.config.cacheDir });
-  return caps.capabilities.some((c) => c.name === 'hardware_pmu' && c.available);
-}
-
 export async function perfProfile(app: App, request: PerfRequest, options: { signal?: AbortSignal; raw?: boolean; allowPid1?: boolean } = {}) {
   const analysis = analysisOf(app);
-  const pmu = await hasHardwarePmu(app);
   return analysis.children.track(options.signal, (signal) => runPerfSandboxed(request, {
-    signal, raw: options.raw ?? false, hasHardwarePmu: pmu, maxSeconds: app.config.analysis.maxProbeSeconds, allowPid1: options.allowPid1 ?? false,
+    signal, raw: options.raw ?? false, hasHardwarePmu: analysis.hasHardwarePmu, maxSeconds: app.config.analysis.maxProbeSeconds, allowPid1: options.allowPid1 ?? false,
   }));
 }
 
