@@ -32,13 +32,18 @@ static __always_inline u32 llc_of(s32 cpu)
 	return cpus_per_llc ? ((u32)cpu / cpus_per_llc) * cpus_per_llc : 0;
 }
 
-/* Claim an idle CPU in @llc that @p may run on, or return -1. */
+/*
+ * Claim an idle CPU in @llc that @p may run on, or return -1. The domain is the consecutive ids
+ * llc .. llc + cpus_per_llc - 1, so only those are scanned (this runs on every wakeup).
+ */
 static s32 idle_cpu_in_llc(struct task_struct *p, u32 llc)
 {
-	u32 cpu;
+	u32 cpu, end = llc + (cpus_per_llc ? cpus_per_llc : nr_cpus);
 
-	bpf_for(cpu, 0, nr_cpus) {
-		if (llc_of(cpu) != llc || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+	if (end > nr_cpus)
+		end = nr_cpus;
+	bpf_for(cpu, llc, end) {
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			continue;
 		if (scx_bpf_test_and_clear_cpu_idle(cpu))
 			return cpu;
