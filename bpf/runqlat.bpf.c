@@ -54,7 +54,7 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
  * (pid matches the thread-group leader); a cgroup filter needs tp_btf (the loader refuses it here). */
 static __always_inline void enqueued_pid(__u32 pid, const char *comm)
 {
-	if (pid == 0 || (targ_tgid && pid != targ_tgid)) return;
+	if (pid == 0 || (targ_tgid && pid != targ_tgid) || (self_tgid && pid == self_tgid)) return; /* the loader is single-threaded */
 	if (filter_comm) {
 		char c[TASK_COMM_LEN];
 		bpf_probe_read_kernel(c, TASK_COMM_LEN, comm);

@@ -107,11 +107,12 @@ describe('eBPF probes on this kernel', () => {
       const spinners = [0, 1].map(() => spawn('taskset', ['-c', '0', YES], { stdio: 'ignore' }));
       try {
         await new Promise((r) => setTimeout(r, 200));
-        const sw = await runProbeLoader({ name: 'cswitch', durationS: 1, comm: comm(YES), attach }, { maxProbeSeconds: 60 });
+        const sw = await runProbeLoader({ name: 'cswitch', durationS: 1, comm: comm(YES), attach, topN: 500 }, { maxProbeSeconds: 60 });
         expect(sw.attach).toBe(attach);
         const totals = sw.data.totals as { voluntary: number; involuntary: number };
         expect(totals.involuntary).toBeGreaterThan(10);
         expect(totals.involuntary).toBeGreaterThan(totals.voluntary);
+        expect((sw.data.top_tasks as Array<{ comm: string }>).every((t) => t.comm === comm(YES))).toBe(true);
         const lat = await runProbeLoader({ name: 'runqlat', durationS: 1, comm: comm(YES), attach }, { maxProbeSeconds: 60 });
         const waits = (lat.data.top_tasks as Array<{ count: number }>).reduce((a, t) => a + t.count, 0);
         expect(waits).toBeGreaterThan(10);
