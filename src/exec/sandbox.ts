@@ -1,7 +1,14 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+
 // Builds the argument vector that runs a tool inside bubblewrap: read-only root, private /tmp,
 // no network, every capability dropped except the few the tool needs, and resource limits via prlimit.
 
 export interface SandboxSpec {
+  /**
+   * Only these host paths exist inside (read-only; a symlink is recreated as the same link), instead
+   * of the whole root file system. For tools fed untrusted input, e.g. clang compiling a policy.
+   */
+  visiblePaths?: readonly string[];
   /** Capabilities the tool keeps, e.g. ['CAP_PERFMON', 'CAP_SYS_PTRACE']. Everything else is dropped. */
   keepCapabilities?: readonly string[];
   /** Host PIDs must stay visible for tools that attach to a running process (perf -p, strace -p). */
@@ -21,13 +28,27 @@ export interface SandboxCommand {
   args: string[];
 }
 
+// Debian's /bin, /lib, /lib64 are links into /usr: recreate links, bind real directories and files.
+function visibleOnly(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const path of new Set(paths)) {
+    let target: string | undefined;
+    try { target = lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined; } catch { continue; } // absent here
+    if (target !== undefined) out.push('--symlink', target, path);
+    else out.push('--ro-bind', path, path);
+  }
+  return out;
+}
+
 /** Wrap `file args` in bwrap + prlimit. The result is run with `run()` like any command. */
 export function sandboxArgs(file: string, args: readonly string[], spec: SandboxSpec = {}): SandboxCommand {
   const bwrap: string[] = [
-    '--ro-bind', '/', '/',
+    ...(spec.visiblePaths ? [] : ['--ro-bind', '/', '/']),
     '--dev', '/dev',
     '--proc', '/proc',
     '--tmpfs', '/tmp',
+    // After the tmpfs, so a visible path under /tmp is not hidden by it.
+    ...(spec.visiblePaths ? visibleOnly(spec.visiblePaths) : []),
     '--unshare-net', '--unshare-ipc', '--unshare-uts',
     '--die-with-parent', '--new-session',
     '--cap-drop', 'ALL',

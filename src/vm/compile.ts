@@ -1,9 +1,9 @@
 // Compiling a sched_ext policy against the kit's headers (vmlinux.h of the guest kernel,
 // scx/common.bpf.h, libbpf's bpf_helpers.h) with the same flags the kernel's tools/sched_ext uses.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { SchedcpError, quote } from '../errors.js';
-import { run } from '../exec/index.js';
+import { run, sandboxArgs, which } from '../exec/index.js';
 import type { Kit } from './types.js';
 
 export const CLANG = 'clang-19';
@@ -50,6 +50,22 @@ function hintFor(diagnostics: string): string {
   return hints.length ? ` Hint: ${hints.join('; ')} (see sandbox-vm/README.md).` : '';
 }
 
+// Policy source is untrusted: clang runs where only the toolchain, the kit's headers, the source's
+// folder and the output folder exist, so no #include (or __has_include) can reach host files.
+const TOOLCHAIN_PATHS = ['/usr', '/bin', '/lib', '/lib64', '/etc/ld.so.cache'];
+
+function clangSandbox(kit: Kit, source: string, outDir: string, args: string[]) {
+  if (!which('bwrap')) {
+    throw new SchedcpError('precondition_failed', 'bubblewrap (bwrap) is missing: policies are compiled only inside a sandbox. Install the Debian package bubblewrap (scripts/setup.sh).');
+  }
+  return sandboxArgs(CLANG, args, {
+    visiblePaths: [...TOOLCHAIN_PATHS, ...kit.includeDirs, dirname(source)],
+    writableDir: outDir,
+    maxCpuSeconds: 120,
+    maxFileBytes: 64 * 1024 * 1024,
+  });
+}
+
 export async function compilePolicy(kit: Kit, input: CompileInput): Promise<CompileResult> {
   if ((input.sourcePath === undefined) === (input.sourceText === undefined)) {
     throw new SchedcpError('invalid_argument', 'compilePolicy needs exactly one of sourcePath or sourceText.');
@@ -67,7 +83,8 @@ export async function compilePolicy(kit: Kit, input: CompileInput): Promise<Comp
     await writeFile(source, input.sourceText!);
   }
   const objectPath = join(input.outDir, `${stem}.bpf.o`);
-  const result = await run(CLANG, [...compileFlags(kit), '-c', source, '-o', objectPath], {
+  const sandboxed = clangSandbox(kit, source, resolve(input.outDir), [...compileFlags(kit), '-c', source, '-o', objectPath]);
+  const result = await run(sandboxed.file, sandboxed.args, {
     allowFailure: true, timeoutMs: 120_000, maxOutputBytes: 256 * 1024, ...(input.signal && { signal: input.signal }),
   });
   const diagnostics = result.stderr.trim();

@@ -48,6 +48,13 @@ describe.skipIf(SKIP)('micro-VM (real qemu)', () => {
     }
   });
 
+  it('compiles policy source where no host file is visible (#include and __has_include find nothing)', async () => {
+    writeFileSync(join(outDir, 'reads_host.bpf.c'), '#include "/etc/hostname"\nint x;\n');
+    await expect(compilePolicy(kit, { sourcePath: join(outDir, 'reads_host.bpf.c'), outDir })).rejects.toThrow(/'\/etc\/hostname' file not found/);
+    writeFileSync(join(outDir, 'probes_host.bpf.c'), '#if __has_include("/etc/passwd")\n#error host file visible\n#endif\nint y;\n');
+    await expect(compilePolicy(kit, { sourcePath: join(outDir, 'probes_host.bpf.c'), outDir })).resolves.toMatchObject({ warningCount: 0 });
+  });
+
   it('loads FIFO through hackbench, ejects never-dispatch on stall, reports the verifier rejection', async () => {
     const result = await runInVm(kit, {
       policies: [
