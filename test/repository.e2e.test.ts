@@ -78,14 +78,31 @@ describe('repository over MCP (stdio)', () => {
     if (kitPresent) expect(['pass', 'warn']).toContain(out.staticStage.verdict);
     else expect(out.staticStage).toMatchObject({ verdict: 'unavailable', reason: expect.stringMatching(/VM kit missing/) });
 
-    const rec = await call('record_outcome', { id: out.id, source: 'verify_run', verification: { id: 'e2e-1', verdict: 'pass' } });
+    // An agent cannot assert a verdict: record_outcome takes a verify_policy run id and reads its record.
+    const fake = await call('record_outcome', { id: out.id, source: 'verify_run', verification_id: 999_999 });
+    expect(fake.isError).toBe(true);
+    expect(text(fake)).toMatch(/not_found: No verification with id 999999/);
+    // Everything below compiles or boots with the kit; without it (SCHEDCP_SKIP_VM_TESTS) only the refusal above is checked.
+    if (!kitPresent) return;
+    const staticOnly = await call('verify_policy', { source, file_name: 'wvt_lag4.bpf.c', static_only: true });
+    const staticId = (staticOnly.structuredContent as { id: number }).id;
+    const refused = await call('record_outcome', { id: out.id, source: 'verify_run', verification_id: staticId });
+    expect(text(refused)).toMatch(/static-only: only a run through the VM stages can verify a policy/);
+    const otherSource = await call('verify_policy', { source: readFileSync(join(REPO_ROOT, 'policies', 'global_fifo', 'policy.bpf.c'), 'utf8'), static_only: true });
+    const mismatch = await call('record_outcome', { id: out.id, source: 'verify_run', verification_id: (otherSource.structuredContent as { id: number }).id });
+    expect(text(mismatch)).toMatch(/invalid_argument: verification #\d+ checked .* not wvt_lag4 v1/);
+    const verified = await call('verify_policy', { source, file_name: 'wvt_lag4.bpf.c', perf: false });
+    expect(verified.isError, text(verified)).toBeFalsy();
+    const verificationId = (verified.structuredContent as { id: number; verdict: string }).id;
+    const rec = await call('record_outcome', { id: out.id, source: 'verify_run', verification_id: verificationId });
+    expect(rec.isError, text(rec)).toBeFalsy();
     expect(rec.structuredContent).toMatchObject({ policy: { status: 'verified' }, statusChanges: [{ from: 'candidate', to: 'verified' }] });
     const hist = await call('policy_history', { name: 'wvt_lag4' });
     const h = hist.structuredContent as { lineage: Array<{ name: string }>; statusChanges: Array<{ to: string; actor: string }>; verifications: Array<{ verificationId: string }> };
     expect(h.lineage.map((l) => l.name)).toEqual(['wvt_lag4', 'weighted_vtime']);
     expect(h.statusChanges.map((c) => c.to)).toEqual(['candidate', 'verified']);
     expect(h.statusChanges[1]!.actor).toBe('stdio');
-    expect(h.verifications[0]!.verificationId).toBe('e2e-1');
+    expect(h.verifications[0]!.verificationId).toBe(String(verificationId));
     const audit = await call('audit_log', { tool: 'repository.status_change', limit: 5 });
     expect((audit.structuredContent as { rows: Array<{ transport: string }> }).rows.length).toBeGreaterThanOrEqual(2);
   });

@@ -111,7 +111,10 @@ export async function submitPolicy(app: App, input: SubmitInput, actor: Actor) {
 export interface OutcomeInput {
   policy: PolicyRef;
   source: 'verify_run' | 'benchmark' | 'deployment';
+  /** Trusted callers (the verifier itself) pass the outcome; agents pass verificationId instead. */
   verification?: { id: string; verdict: 'pass' | 'warn' | 'fail'; tokenId?: string | undefined; detail?: string | undefined } | undefined;
+  /** A verify_policy run; its verdict is read from the verifier's store, never taken from the caller. */
+  verificationId?: number | undefined;
   performance?: Array<{ workload: string; metric: string; direction: Direction; value: number; baseline?: number | undefined; spread?: number | undefined; host?: string | undefined; kit?: string | undefined }> | undefined;
   deployment?: { result: 'success' | 'failure' | 'rolled_back'; detail?: string | undefined; host?: string | undefined } | undefined;
 }
@@ -121,6 +124,12 @@ export async function recordOutcome(app: App, input: OutcomeInput, actor: Actor 
   const repo = repositoryOf(app);
   await repo.ready();
   const p = repo.get(input.policy);
+  if (input.verification && input.verificationId !== undefined) throw new SchedcpError('invalid_argument', 'Give a verification outcome or a verificationId, not both.');
+  if (input.verificationId !== undefined) {
+    if (input.source !== 'verify_run') throw new SchedcpError('invalid_argument', `A verification needs source "verify_run", not ${quote(input.source)}.`);
+    const verifier = await loadVerifier();
+    input = { ...input, verification: verifier.verificationOutcomeFor(app, input.verificationId, { id: p.id, sourceSha256: p.sourceSha256, label: `${p.name} v${p.version}` }) };
+  }
   if (!input.verification && !input.performance?.length && !input.deployment) {
     throw new SchedcpError('invalid_argument', 'An outcome needs at least one of verification, performance or deployment.');
   }

@@ -23,7 +23,11 @@ export interface Verification {
   token?: string;
 }
 
+export interface VerificationOutcome { id: string; verdict: 'pass' | 'warn' | 'fail'; tokenId?: string; detail: string }
+
 interface VerifierModule {
+  /** The verifier's own judgement of what its stored run says about this policy (refuses other source, static-only passes). */
+  verificationOutcomeFor(app: App, id: number, policy: { id: number; sourceSha256: string; label: string }): VerificationOutcome;
   runStaticStage(app: App, input: { source: string; fileName?: string }, options?: { signal?: AbortSignal }): Promise<StaticStageResult>;
   /** Records each result into the repository itself when repositoryPolicyId is given. */
   verifyPolicies(app: App, inputs: Array<{ source: string; fileName?: string; label?: string; repositoryPolicyId?: number }>, options: {
@@ -40,8 +44,8 @@ export async function loadVerifier(): Promise<VerifierModule> {
   } catch (error) {
     throw new SchedcpError('precondition_failed', `The verifier component is not available in this build (${(error as Error).message}).`, { cause: error });
   }
-  if (typeof mod.runStaticStage !== 'function' || typeof mod.verifyPolicies !== 'function') {
-    throw new SchedcpError('precondition_failed', 'The verifier component does not export runStaticStage/verifyPolicies.');
+  if (typeof mod.runStaticStage !== 'function' || typeof mod.verifyPolicies !== 'function' || typeof mod.verificationOutcomeFor !== 'function') {
+    throw new SchedcpError('precondition_failed', 'The verifier component does not export runStaticStage/verifyPolicies/verificationOutcomeFor.');
   }
   return mod as VerifierModule;
 }

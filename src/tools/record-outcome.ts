@@ -13,7 +13,7 @@ const perf = z.object({
 export const recordOutcomeTool = defineTool({
   name: 'record_outcome',
   title: 'Record a policy outcome',
-  description: 'Attach evidence to a policy version: a verification result, benchmark measurements against a baseline, or a deployment result. The curation rules then run: a candidate that passed verification becomes verified; a verified policy that beat the baseline on a target workload in enough trials is promoted; repeated deployment failures quarantine it. Status changes are returned and audited.',
+  description: 'Attach evidence to a policy version: a verify_policy run (by its id: the verdict is read from the verifier\'s own records and must be of this policy\'s source and reach the VM stages), benchmark measurements against a baseline, or a deployment result. The curation rules then run: a candidate that passed verification becomes verified; a verified policy that beat the baseline on a target workload in enough trials is promoted; repeated deployment failures quarantine it. Status changes are returned and audited.',
   scope: 'verify',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({
@@ -21,7 +21,7 @@ export const recordOutcomeTool = defineTool({
     name: z.string().max(64).optional(),
     version: z.number().int().min(1).optional(),
     source: z.enum(['verify_run', 'benchmark', 'deployment']),
-    verification: z.object({ id: z.string().min(1).max(64), verdict: z.enum(['pass', 'warn', 'fail']), tokenId: z.string().max(128).optional(), detail: z.string().max(2000).optional() }).strict().optional(),
+    verification_id: z.number().int().positive().optional().describe('Id of a verify_policy run of this policy\'s source (source "verify_run").'),
     performance: z.array(perf).max(200).optional(),
     deployment: z.object({ result: z.enum(['success', 'failure', 'rolled_back']), detail: z.string().max(2000).optional(), host: z.string().max(128).optional() }).strict().optional(),
   }).strict(),
@@ -34,6 +34,6 @@ export const recordOutcomeTool = defineTool({
   async run(args, { app, caller }) {
     if ((args.id === undefined) === (args.name === undefined)) throw new SchedcpError('invalid_argument', 'Give exactly one of id or name.');
     const policy = args.id !== undefined ? { id: args.id } : { name: args.name!, version: args.version };
-    return recordOutcome(app, { policy, source: args.source, verification: args.verification, performance: args.performance, deployment: args.deployment }, { caller: caller.id, transport: caller.transport });
+    return recordOutcome(app, { policy, source: args.source, verificationId: args.verification_id, performance: args.performance, deployment: args.deployment }, { caller: caller.id, transport: caller.transport });
   },
 });

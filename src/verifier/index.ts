@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { App } from '../app.js';
 import { sha256Hex } from '../audit/index.js';
-import { SchedcpError } from '../errors.js';
+import { SchedcpError, quote } from '../errors.js';
 import { getKit } from '../vm/index.js';
 import { loadSigningKey } from './keys.js';
 import { verifyPolicy, type VerifyOptions } from './pipeline.js';
@@ -49,6 +49,30 @@ export function getVerification(app: App, id: number, detail: DetailLevel = 'sta
   const { evidence, ...rest } = row;
   const trimmed = trimEvidence(evidence, detail);
   return { ...rest, stages, ...(trimmed !== undefined ? { evidence: trimmed } : {}) };
+}
+
+/** What a stored verification says about a repository policy, for curation. */
+export interface VerificationOutcome { id: string; verdict: 'pass' | 'warn' | 'fail'; tokenId?: string; detail: string }
+
+/**
+ * The outcome of verification `id` for the policy with this id and source hash. Refuses a run of
+ * other source, and runs that say nothing about the policy: infrastructure errors and passes that
+ * never reached the VM stages (static-only), the same rule the pipeline applies to its own records.
+ */
+export function verificationOutcomeFor(app: App, id: number, policy: { id: number; sourceSha256: string; label: string }): VerificationOutcome {
+  const row = verificationStoreOf(app).get(id);
+  if (row.repositoryPolicyId !== policy.id && row.sourceSha256 !== policy.sourceSha256) {
+    throw new SchedcpError('invalid_argument', `verification #${id} checked ${quote(row.policyLabel)} (source sha256 ${row.sourceSha256?.slice(0, 12) ?? 'unknown'}), not ${policy.label} (source sha256 ${policy.sourceSha256.slice(0, 12)}).`);
+  }
+  if (row.verdict === 'error') throw new SchedcpError('invalid_argument', `verification #${id} ended in an infrastructure error (${row.reason ?? 'no reason'}): it says nothing about the policy.`);
+  const stages = (row.evidence as { stages?: Array<{ stage: string; verdict: string }> }).stages ?? [];
+  const reachedVm = stages.some((s) => s.stage === 'dynamic' && s.verdict !== 'skipped');
+  if (row.verdict !== 'fail' && !reachedVm) throw new SchedcpError('invalid_argument', `verification #${id} was static-only: only a run through the VM stages can verify a policy.`);
+  return {
+    id: String(row.id), verdict: row.verdict,
+    ...(row.token ? { tokenId: row.evidenceSha256.slice(0, 16) } : {}),
+    detail: row.reason ?? stages.map((s) => `${s.stage}:${s.verdict}`).join(' '),
+  };
 }
 
 export interface TokenCheckOptions {
