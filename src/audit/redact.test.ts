@@ -14,6 +14,8 @@ describe('audit redaction', () => {
 
   it('digests arguments independently of key order', () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
+    // Code-point order: upper case before lower case, whatever the locale says.
+    expect(canonicalJson({ b: 1, B: 2, a: 3, _: 4 })).toBe('{"B":2,"_":4,"a":3,"b":1}');
     expect(digestArguments({ a: 1, b: 2 })).toBe(digestArguments({ b: 2, a: 1 }));
     expect(digestArguments({ a: 1 })).not.toBe(digestArguments({ a: 2 }));
   });

@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 const SECRET_KEY = /(token|secret|password|passwd|api[_-]?key|authorization|credential|private[_-]?key)/i;
 const MAX_STRING = 256;
 
-/** Stable JSON: object keys sorted, so the same arguments always give the same digest. */
+/** Stable JSON: object keys in code-point order (not locale order), so a digest is the same on every host. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     }
     return v;
   }) ?? 'null';
