@@ -2,11 +2,11 @@
 // README's quick start.
 import { CLI_PATH } from './paths.js';
 
-export function attachInstructions(options: { url: string; generated?: { token: string; path: string } | undefined; tokenPath?: string | undefined }): string {
-  const token = options.generated?.token ?? (options.tokenPath ? `$(cat ${options.tokenPath})` : '<your token>');
+export function attachInstructions(options: { url: string; tokenFile?: string | undefined; generatedToken?: string | undefined }): string {
+  const token = options.generatedToken ?? (options.tokenFile ? `$(cat ${options.tokenFile})` : '<your token>');
   const lines = [''];
-  if (options.generated) lines.push(`Generated a bearer token with all scopes (stored in ${options.generated.path}, mode 0600):`, `  ${options.generated.token}`, '');
-  else if (options.tokenPath) lines.push(`Bearer token: ${options.tokenPath}`, '');
+  if (options.generatedToken) lines.push(`Generated a bearer token with all scopes (stored in ${options.tokenFile}, mode 0600):`, `  ${options.generatedToken}`, '');
+  else if (options.tokenFile) lines.push(`Bearer token: ${options.tokenFile}`, '');
   lines.push(
     'Attach Claude Code over HTTP:',
     `  claude mcp add --transport http schedcp ${options.url} --header "Authorization: Bearer ${token}"`,

@@ -33,15 +33,17 @@ export function envOverrides(env: Env): { overrides: Record<string, unknown>; so
     // "__" always addresses config, so a typo in a section name is still reported.
     if (path.length === 1 && !direct[name] && !(path[0]! in configSchema.shape)) continue;
     if (path.some((p) => p.length === 0)) continue;
-    let value: unknown = raw;
-    try { value = JSON.parse(raw); } catch { /* a plain string */ }
-    if (direct[name]) value = raw;
+    const value = direct[name] ? raw : jsonOrString(raw);
     let node = overrides;
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
     node[path[path.length - 1]!] = value;
     sources.set(path.join('.'), `environment variable ${name}`);
   }
   return { overrides, sources };
+}
+
+function jsonOrString(raw: string): unknown {
+  try { return JSON.parse(raw); } catch { return raw; }
 }
 
 function camel(part: string): string {

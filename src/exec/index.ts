@@ -1,2 +1,3 @@
-export { run, which, type RunOptions, type RunResult } from './run.js';
+export { run, type RunOptions, type RunResult } from './run.js';
+export { which } from './which.js';
 export { sandboxArgs, type SandboxSpec } from './sandbox.js';

@@ -118,5 +118,3 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   return runResult;
 }
 
-/** Absolute path of an executable on PATH, or undefined. No subprocess: a PATH walk. */
-export { which } from './which.js';

@@ -8,9 +8,10 @@ import type { TokenEntry } from './http-auth.js';
 
 export interface ResolvedTokens {
   tokens: TokenEntry[];
-  /** Set when a token was generated on this start: print it once so the user can attach a client. */
-  generated?: { token: string; path: string };
-  generatedPath?: string;
+  /** The file holding the local token (when no token is configured). */
+  tokenFile?: string;
+  /** Set only when the token was generated on this start: print it once so the user can attach a client. */
+  generatedToken?: string;
 }
 
 export function resolveHttpTokens(config: Config): ResolvedTokens {
@@ -18,10 +19,10 @@ export function resolveHttpTokens(config: Config): ResolvedTokens {
   const path = join(config.dataDir, 'http-token');
   if (existsSync(path)) {
     const token = readFileSync(path, 'utf8').trim();
-    return { tokens: [{ name: 'local-admin', token, scopes: [...SCOPES] }], generatedPath: path };
+    return { tokens: [{ name: 'local-admin', token, scopes: [...SCOPES] }], tokenFile: path };
   }
   const token = randomBytes(32).toString('base64url');
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
-  return { tokens: [{ name: 'local-admin', token, scopes: [...SCOPES] }], generated: { token, path }, generatedPath: path };
+  return { tokens: [{ name: 'local-admin', token, scopes: [...SCOPES] }], tokenFile: path, generatedToken: token };
 }

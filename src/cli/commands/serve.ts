@@ -2,7 +2,7 @@ import { createApp } from '../../app.js';
 import { hostCapabilities } from '../../host/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import { resolveHttpTokens, startHttpServer, startStdioServer } from '../../server/index.js';
-import { EXIT, type CliCommand } from '../command.js';
+import type { CliCommand } from '../command.js';
 import { parseCommandArgs } from '../parse-args.js';
 import { attachInstructions } from '../attach-instructions.js';
 
@@ -50,10 +50,9 @@ export const serveCommand: CliCommand = {
     const server = await startHttpServer(app, { host, port, tokens: tokens.tokens });
     app.onClose(() => server.close());
     if (!LOOPBACK.has(host)) app.logger.log('warning', `listening on non-loopback address ${host}: anyone who can reach it and holds a token can call tools; use TLS in front`);
-    io.err(attachInstructions({ url: `http://${LOOPBACK.has(host) ? '127.0.0.1' : host}:${server.port}/mcp`, generated: tokens.generated, tokenPath: tokens.generatedPath }));
+    io.err(attachInstructions({ url: `http://${LOOPBACK.has(host) ? '127.0.0.1' : host}:${server.port}/mcp`, tokenFile: tokens.tokenFile, generatedToken: tokens.generatedToken }));
     app.logger.log('info', 'listening', { url: `http://${host}:${server.port}/mcp`, port: server.port });
     return new Promise<number>(() => undefined);
   },
 };
 
-export { EXIT };
