@@ -101,6 +101,20 @@ describe('HTTP transport', () => {
     expect(other.status).not.toBe(429);
   });
 
+  it('rate limits unauthenticated requests too, so bad tokens cannot grow the audit log without bound', async () => {
+    const before = auditRows().filter((r) => r.error_code === 'unauthenticated').length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const r = await post(call('host_capabilities', {}, i), { authorization: `Bearer ${'z'.repeat(40)}` });
+      statuses.push(r.status);
+      await r.body?.cancel();
+    }
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+    const added = auditRows().filter((r) => r.error_code === 'unauthenticated').length - before;
+    expect(added).toBe(statuses.filter((s) => s === 401).length);
+  });
+
   it('400 for a body that is not JSON', async () => {
     const r = await post('{"jsonrpc":', { authorization: `Bearer ${READER}` });
     expect(r.status).toBe(400);

@@ -78,6 +78,10 @@ export async function startHttpServer(app: App, options: { host: string; port: n
       const token = bearerToken(req.headers.authorization);
       const principal = token ? store.authenticate(token) : undefined;
       if (!principal) {
+        // Unauthenticated callers share the "read" budget per address, so a flood of bad tokens is
+        // answered 429 and cannot grow the audit log without bound.
+        const decision = limiter.take(`unauthenticated@${req.socket.remoteAddress ?? '?'}`, 'read', Date.now());
+        if (!decision.allowed) return sendJson(res, 429, `Too many unauthenticated requests; retry after ${decision.retryAfterSeconds} s.`, { 'retry-after': String(decision.retryAfterSeconds) });
         deny(undefined, [], 'denied', 'unauthenticated');
         return sendJson(res, 401, token ? 'Unauthorized: unknown bearer token.' : 'Unauthorized: send "Authorization: Bearer <token>".', { 'www-authenticate': 'Bearer realm="schedcp"' });
       }
