@@ -1,3 +1,3 @@
 export { run, type RunOptions, type RunResult } from './run.js';
-export { which } from './which.js';
+export { which, requireBinary } from './which.js';
 export { sandboxArgs, type SandboxSpec } from './sandbox.js';

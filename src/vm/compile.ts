@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SchedcpError, quote } from '../errors.js';
-import { run, sandboxArgs, which } from '../exec/index.js';
+import { requireBinary, run, sandboxArgs } from '../exec/index.js';
 import type { Kit } from './types.js';
 
 export const CLANG = 'clang-19';
@@ -55,9 +55,7 @@ function hintFor(diagnostics: string): string {
 const TOOLCHAIN_PATHS = ['/usr', '/bin', '/lib', '/lib64', '/etc/ld.so.cache'];
 
 function clangSandbox(kit: Kit, source: string, outDir: string, args: string[]) {
-  if (!which('bwrap')) {
-    throw new SchedcpError('precondition_failed', 'bubblewrap (bwrap) is missing: policies are compiled only inside a sandbox. Install the Debian package bubblewrap (scripts/setup.sh).');
-  }
+  requireBinary('bwrap', 'bubblewrap', 'Compiling a policy (only ever done inside a sandbox)');
   return sandboxArgs(CLANG, args, {
     visiblePaths: [...TOOLCHAIN_PATHS, ...kit.includeDirs, dirname(source)],
     writableDir: outDir,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchedcpError } from '../../errors.js';
-import { run, sandboxArgs, which } from '../../exec/index.js';
+import { requireBinary, run, sandboxArgs } from '../../exec/index.js';
 import { loaderPath } from '../probes/registry.js';
 import {
   parsePerfReport, parsePerfStatCsv, parseSchedLatency, parseSchedTimehist, perfRecordArgs, perfReportArgs, validatePerf, type PerfRequest,
@@ -14,10 +14,6 @@ import { validateTargetPid } from './target.js';
 
 export const MAX_TRACE_SECONDS = 120;
 const RAW_CAP = 64 * 1024;
-
-function need(binary: string, pkg: string): void {
-  if (!which(binary)) throw new SchedcpError('precondition_failed', `${binary} is not installed (Debian package ${pkg}; run scripts/setup.sh).`);
-}
 
 function checkDuration(durationS: number, cap: number): void {
   if (!(durationS > 0) || durationS > cap) throw new SchedcpError('limit_exceeded', `duration_s ${durationS} must be in (0, ${cap}] seconds.`);
@@ -29,8 +25,8 @@ export async function runPerf(req: PerfRequest, options: SandboxRunOptions): Pro
   validatePerf(req, options.hasHardwarePmu);
   checkDuration(req.durationS, Math.min(options.maxSeconds, MAX_TRACE_SECONDS));
   if (req.pid !== undefined) validateTargetPid(req.pid, { allowPid1: options.allowPid1 ?? false });
-  need('perf', 'linux-perf');
-  need('bwrap', 'bubblewrap');
+  requireBinary('perf', 'linux-perf');
+  requireBinary('bwrap', 'bubblewrap');
   const dir = mkdtempSync(join(tmpdir(), 'schedcp-perf-'));
   try {
     const dataFile = join(dir, 'perf.data');
@@ -71,8 +67,8 @@ export async function runStrace(req: StraceRequest, options: SandboxRunOptions):
   validateStrace(req);
   checkDuration(req.durationS, Math.min(options.maxSeconds, MAX_TRACE_SECONDS));
   if (req.pid !== undefined) validateTargetPid(req.pid, { allowPid1: options.allowPid1 ?? false });
-  need('strace', 'strace');
-  need('bwrap', 'bubblewrap');
+  requireBinary('strace', 'strace');
+  requireBinary('bwrap', 'bubblewrap');
   const dir = mkdtempSync(join(tmpdir(), 'schedcp-strace-'));
   try {
     const box = sandboxArgs('timeout', ['-s', 'INT', '-k', '5', String(req.durationS), 'strace', ...straceArgs(req)], {

@@ -5,7 +5,7 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../../db/index.js';
 import { SchedcpError, quote } from '../../errors.js';
-import { run, which } from '../../exec/index.js';
+import { requireBinary, run } from '../../exec/index.js';
 import { summarize, type Summary } from '../../stats/index.js';
 import { compileTree, findWorkload, resolveParams, type WorkloadSpec } from './registry.js';
 import { insertRun, type WorkloadRun, type WorkloadTrial } from './store.js';
@@ -22,7 +22,7 @@ export interface WorkloadRequest {
 }
 
 export function requireWorkloadBinary(spec: WorkloadSpec): void {
-  if (!which(spec.binary)) throw new SchedcpError('precondition_failed', `Workload ${spec.name} needs ${quote(spec.binary)}, which is not installed (Debian package ${spec.debianPackage}; run scripts/setup.sh).`);
+  requireBinary(spec.binary, spec.debianPackage, `Workload ${spec.name}`);
 }
 
 export async function runWorkloadTrials(db: Db, custom: Record<string, readonly string[]>, req: WorkloadRequest): Promise<WorkloadRun> {
