@@ -71,7 +71,7 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   return db;
 }
 
-/** Apply a component's pending migrations in order, each in its own transaction. Returns versions applied. */
+/** Apply each component's pending migrations in order, in one IMMEDIATE transaction per component. Returns versions applied. */
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {
   const applied: number[] = [];
   const byComponent = new Map<string, Migration[]>();
@@ -81,17 +81,19 @@ export function migrate(db: Db, migrations: readonly Migration[]): number[] {
     sorted.forEach((m, i) => {
       if (m.version !== i + 1) throw new SchedcpError('internal', `Migrations of ${component} must be numbered 1..n without gaps; found ${m.version} at position ${i + 1}.`);
     });
-    const current = (db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations WHERE component = ?').get(component) as { v: number }).v;
-    if (current > sorted.length) {
-      throw new SchedcpError('database_invalid', `The database has ${component} schema version ${current}, newer than this schedcp knows (${sorted.length}). Upgrade schedcp.`);
-    }
-    for (const m of sorted.slice(current)) {
-      db.transaction(() => {
+    // IMMEDIATE: the version is read under the write lock, so two processes opening a fresh
+    // database at once cannot both apply the same migration (the second waits, then finds none).
+    db.transaction(() => {
+      const current = (db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations WHERE component = ?').get(component) as { v: number }).v;
+      if (current > sorted.length) {
+        throw new SchedcpError('database_invalid', `The database has ${component} schema version ${current}, newer than this schedcp knows (${sorted.length}). Upgrade schedcp.`);
+      }
+      for (const m of sorted.slice(current)) {
         m.up(db);
         db.prepare('INSERT INTO schema_migrations (component, version, description) VALUES (?, ?, ?)').run(component, m.version, m.description);
-      })();
-      applied.push(m.version);
-    }
+        applied.push(m.version);
+      }
+    }).immediate();
   }
   return applied;
 }
