@@ -7,6 +7,7 @@
  *   schedcp-loader policy --name N --object FILE [--timeout-ms MS] [--partial]
  *                         [--workloads FILE] [--settle-ms MS]
  *   schedcp-loader baseline --workloads FILE
+ *   schedcp-loader drain     (waits until the console has sent everything written to it)
  */
 #define _GNU_SOURCE
 #include "bpf_policy.h"
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define POLL_MS 50
@@ -206,7 +208,7 @@ static int cmd_hello(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: schedcp-loader hello | policy --name N --object FILE [--timeout-ms MS] [--partial]"
-			" [--workloads FILE] [--settle-ms MS] | baseline --workloads FILE\n");
+			" [--workloads FILE] [--settle-ms MS] | baseline --workloads FILE | drain\n");
 	exit(2);
 }
 
@@ -238,6 +240,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "hello"))
 		return cmd_hello();
+	if (!strcmp(argv[1], "drain"))
+		return tcdrain(STDOUT_FILENO) == 0 ? 0 : 1; /* reboot -f discards what the UART has not sent yet */
 	if (!strcmp(argv[1], "baseline")) {
 		struct watch none = { 0 };
 		run_all(workloads, &none, NULL, false);

@@ -66,7 +66,7 @@ describe.skipIf(SKIP)('micro-VM (real qemu)', () => {
       timeoutSeconds: 60,
     });
     runs.push(result);
-    expect(result.status, result.message).toBe('completed');
+    expect(result.status, `${result.message}\nconsole tail:\n${result.console.slice(-30).join('\n')}`).toBe('completed');
     expect(result.kernelRelease).toMatch(/^6\.12\./);
     expect(result.guestCpus).toBe(2);
     const [fifo, nd, vr] = result.policies;
