@@ -12,6 +12,7 @@ PACKAGES=(
   bpftool libbpf-dev
   python3
   lz4
+  chromium bpftrace
 )
 
 with_kit=0
