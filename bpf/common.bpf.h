@@ -48,6 +48,52 @@ static __always_inline bool current_wanted(void)
 	return task_wanted((struct task_struct *)bpf_get_current_task());
 }
 
+/* The same filters for a BTF task pointer (tp_btf arguments, bpf_get_current_task_btf()): plain
+ * loads instead of bpf_probe_read_kernel calls, cheapest test first; with no filter set the verifier
+ * drops the dead branches (the filters are frozen .rodata). */
+static __always_inline bool task_wanted_btf(struct task_struct *t)
+{
+	__u32 tgid = t->tgid;
+	if ((targ_tgid && tgid != targ_tgid) || (self_tgid && tgid == self_tgid))
+		return false;
+	if (filter_comm) {
+		for (int i = 0; i < TASK_COMM_LEN; i++) {
+			char c = t->comm[i];
+			if (c != targ_comm[i])
+				return false;
+			if (c == 0)
+				break;
+		}
+	}
+	if (targ_cgid && BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id) != targ_cgid)
+		return false;
+	return true;
+}
+
+/* Sampling (loader_common.c turns it on above an event-rate threshold): record an eligible event
+ * 1 in sample_mask + 1 times (a power of two), decided by a per-CPU xorshift32 generator kept in
+ * the probe's per-CPU state: pseudo-random, so a two-task ping-pong on one CPU cannot alias with N,
+ * and ~1 ns where bpf_get_prandom_u32() costs ~30 ns here. Writable .bss, set at run time. */
+volatile __u32 sample_mask = 0;
+
+static __always_inline bool sampled_out(__u64 *rng)
+{
+	__u32 mask = sample_mask;
+	if (!mask)
+		return false;
+	__u32 x = (__u32)*rng;
+	if (!x)
+		x = bpf_get_prandom_u32() | 1; /* seed once per CPU */
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*rng = x;
+	return x & mask;
+}
+
+/* TASK_DEAD in prev_state: the task's final switch-out, so its task-local row is flushed now. */
+#define SCHEDCP_TASK_DEAD 0x80
+
 /* Whether the task switched out at sched_switch stays on the run queue (preempted) instead of
  * blocking. tp_btf passes the raw __state plus the preempt flag: a task preempted between
  * set_current_state() and schedule() is not TASK_RUNNING but still runnable. The classic tracepoint
@@ -63,14 +109,17 @@ static __always_inline bool prev_runnable_tp(long prev_state)
 	return prev_state == 0 || (prev_state & TP_TASK_REPORT_MAX);
 }
 
+/* floor(log2(v)), 0 for v <= 1, capped at MAX_SLOTS - 1: branch-light, no loop. */
 static __always_inline __u32 log2_slot(__u64 v)
 {
-	__u32 slot = 0;
-	while (v > 1 && slot < MAX_SLOTS - 1) {
-		v >>= 1;
-		slot++;
-	}
-	return slot;
+	__u32 r = 0, shift;
+	shift = (v > 0xFFFFFFFFull) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r < MAX_SLOTS - 1 ? r : MAX_SLOTS - 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

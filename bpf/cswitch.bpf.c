@@ -1,9 +1,17 @@
 /* Context switches (voluntary: the task blocked; involuntary: preempted while runnable) and
- * migrations between CPUs, per task. */
+ * migrations between CPUs: exact totals in a per-CPU array, per-task rows in a hash (sampled 1 in N
+ * above the loader's rate threshold). tp_btf reads task fields with plain loads. */
 #include "common.bpf.h"
 #include "probe_types.h"
 
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 16384); __type(key, __u32); __type(value, struct switch_stat); } tasks SEC(".maps");
+/* Per-task rows in task-local storage (tp_btf; ~25 ns against ~50 for a hash lookup here), copied
+ * into `tasks` at the task's final switch-out; the classic fallback keeps every row in `tasks`. */
+struct { __uint(type, BPF_MAP_TYPE_TASK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC); __type(key, int); __type(value, struct switch_stat); } rows SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 65536); __type(key, __u32); __type(value, struct switch_stat); } tasks SEC(".maps");
+/* Exact totals per CPU (no atomics, no shared cache line), summed by the loader. */
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct sw_cpu); } cpu_state SEC(".maps");
+
+enum sw_kind { SW_VOLUNTARY, SW_INVOLUNTARY, SW_MIGRATION };
 
 static __always_inline struct switch_stat *stat_of(__u32 pid, __u32 tgid, const char *comm)
 {
@@ -15,34 +23,78 @@ static __always_inline struct switch_stat *stat_of(__u32 pid, __u32 tgid, const 
 	return bpf_map_lookup_elem(&tasks, &pid);
 }
 
-static __always_inline void on_switch(struct task_struct *prev, bool runnable)
+/* One switch or migration of a wanted task: the per-CPU total always; the per-task row (task
+ * storage for tp_btf, or the hash) unless sampled out. A task's row is written by the CPU switching
+ * it out or migrating it, never by two at once (a task is migrated only while it is not running):
+ * plain adds, no atomics. */
+static __always_inline bool total_and_sample(enum sw_kind kind)
 {
-	__u32 pid = BPF_CORE_READ(prev, pid);
-	if (pid == 0 || !task_wanted(prev)) return;
-	struct switch_stat *st = stat_of(pid, BPF_CORE_READ(prev, tgid), prev->comm);
-	if (!st) return;
-	if (runnable) __sync_fetch_and_add(&st->involuntary, 1);
-	else __sync_fetch_and_add(&st->voluntary, 1);
+	__u32 zero = 0;
+	struct sw_cpu *c = bpf_map_lookup_elem(&cpu_state, &zero);
+	if (!c) return false;
+	if (kind == SW_VOLUNTARY) c->voluntary++;
+	else if (kind == SW_INVOLUNTARY) c->involuntary++;
+	else c->migrations++;
+	if (sampled_out(&c->rng)) return false;
+	c->recorded++;
+	return true;
 }
 
-static __always_inline void on_migrate(struct task_struct *p)
+static __always_inline void add(struct switch_stat *st, enum sw_kind kind)
 {
-	__u32 pid = BPF_CORE_READ(p, pid);
-	if (pid == 0 || !task_wanted(p)) return;
-	struct switch_stat *st = stat_of(pid, BPF_CORE_READ(p, tgid), p->comm);
-	if (st) __sync_fetch_and_add(&st->migrations, 1);
+	if (kind == SW_VOLUNTARY) st->voluntary++;
+	else if (kind == SW_INVOLUNTARY) st->involuntary++;
+	else st->migrations++;
+}
+
+static __always_inline void count_task(struct task_struct *t, enum sw_kind kind, bool dead)
+{
+	if (!total_and_sample(kind) && !dead) return;
+	struct switch_stat *st = bpf_task_storage_get(&rows, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) return;
+	if (!st->tgid) {
+		st->tgid = t->tgid;
+		bpf_probe_read_kernel_str(st->comm, sizeof(st->comm), t->comm);
+	}
+	add(st, kind);
+	if (dead) { /* final switch-out: keep the row, task storage dies with the task */
+		__u32 pid = t->pid;
+		bpf_map_update_elem(&tasks, &pid, st, BPF_ANY);
+	}
+}
+
+static __always_inline void count(__u32 pid, __u32 tgid, const char *comm, enum sw_kind kind)
+{
+	if (!total_and_sample(kind)) return;
+	struct switch_stat *st = stat_of(pid, tgid, comm);
+	if (st) add(st, kind);
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
-{ on_switch(prev, prev_runnable_btf(preempt, prev_state)); return 0; }
+{
+	if (prev->pid == 0 || !task_wanted_btf(prev)) return 0;
+	count_task(prev, prev_runnable_btf(preempt, prev_state) ? SW_INVOLUNTARY : SW_VOLUNTARY, prev_state & SCHEDCP_TASK_DEAD);
+	return 0;
+}
 SEC("tp_btf/sched_migrate_task")
-int BPF_PROG(migrate_btf, struct task_struct *p, int dest_cpu) { on_migrate(p); return 0; }
+int BPF_PROG(migrate_btf, struct task_struct *p, int dest_cpu)
+{
+	if (p->pid == 0 || !task_wanted_btf(p)) return 0;
+	count_task(p, SW_MIGRATION, false);
+	return 0;
+}
 
 /* Classic tracepoints: sched_switch runs in prev's context, so current is prev; migrate gives pid and comm. */
 SEC("tracepoint/sched/sched_switch")
 int switch_tp(struct trace_event_raw_sched_switch *ctx)
-{ on_switch((struct task_struct *)bpf_get_current_task(), prev_runnable_tp(ctx->prev_state)); return 0; }
+{
+	struct task_struct *prev = (struct task_struct *)bpf_get_current_task();
+	__u32 pid = BPF_CORE_READ(prev, pid);
+	if (pid == 0 || !task_wanted(prev)) return 0;
+	count(pid, BPF_CORE_READ(prev, tgid), prev->comm, prev_runnable_tp(ctx->prev_state) ? SW_INVOLUNTARY : SW_VOLUNTARY);
+	return 0;
+}
 /* The tracepoint's comm is a char[16] on older kernels and a __data_loc string on newer ones (6.18 here): CO-RE picks. */
 struct trace_event_raw_sched_migrate_task___dyn { __u32 __data_loc_comm; } __attribute__((preserve_access_index));
 struct trace_event_raw_sched_migrate_task___arr { char comm[TASK_COMM_LEN]; } __attribute__((preserve_access_index));
@@ -63,7 +115,6 @@ int migrate_tp(struct trace_event_raw_sched_migrate_task *ctx)
 	char comm[TASK_COMM_LEN] = {};
 	migrate_comm(ctx, comm);
 	if (!comm_matches(comm)) return 0;
-	struct switch_stat *st = stat_of(pid, pid, comm);
-	if (st) __sync_fetch_and_add(&st->migrations, 1);
+	count(pid, pid, comm, SW_MIGRATION);
 	return 0;
 }

@@ -13,6 +13,23 @@ static void configure(void *s, const struct probe_args *a) { SET_COMMON_FILTERS(
 static int load(void *s) { return cswitch_bpf__load(s); }
 static int attach(void *s, const struct probe_args *a) { return cswitch_bpf__attach(s); }
 static void destroy(void *s) { cswitch_bpf__destroy(s); }
+static volatile uint32_t *mask_of(void *s) { return &((struct cswitch_bpf *)s)->bss->sample_mask; }
+
+static struct sw_cpu sum_cpus(void *s)
+{
+	struct sw_cpu total = {}, *per = calloc(possible_cpus(), sizeof(*per));
+	int n = per ? percpu_lookup(bpf_map__fd(((struct cswitch_bpf *)s)->maps.cpu_state), 0, per, sizeof(*per)) : -1;
+	for (int c = 0; c < n; c++) {
+		total.voluntary += per[c].voluntary;
+		total.involuntary += per[c].involuntary;
+		total.migrations += per[c].migrations;
+		total.recorded += per[c].recorded;
+	}
+	free(per);
+	return total;
+}
+
+static uint64_t seen(void *s) { struct sw_cpu t = sum_cpus(s); return t.voluntary + t.involuntary + t.migrations; }
 static __u64 total(const struct rec *r) { return r->st.voluntary + r->st.involuntary + r->st.migrations; }
 static int busiest(const void *x, const void *y)
 {
@@ -24,17 +41,21 @@ static void report(void *s, const struct probe_args *a)
 {
 	struct cswitch_bpf *skel = s;
 	struct rec *r;
-	size_t n = DUMP_MAP(bpf_map__fd(skel->maps.tasks), struct rec, &r);
-	__u64 vol = 0, invol = 0, mig = 0;
-	for (size_t i = 0; i < n; i++) { vol += r[i].st.voluntary; invol += r[i].st.involuntary; mig += r[i].st.migrations; }
+	/* tp_btf: live rows in task storage plus exited ones; classic tracepoints: all in the hash. */
+	size_t n = DUMP_TASK_ROWS(bpf_map__fd(skel->maps.rows), bpf_map__fd(skel->maps.tasks), struct rec, &r);
+	struct sw_cpu t = sum_cpus(s);
+	uint64_t all = t.voluntary + t.involuntary + t.migrations;
+	/* Totals are exact; per-task rows scale by all events / events recorded in rows. */
+	double scale = t.recorded ? (double)all / t.recorded : 1.0;
 	qsort(r, n, sizeof(*r), busiest);
-	printf("\"totals\":{\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu},\"tasks_seen\":%zu,\"top_tasks\":[",
-	       (unsigned long long)vol, (unsigned long long)invol, (unsigned long long)mig, n);
+	printf("\"totals\":{\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu},\"rows_recorded\":%llu,\"scale\":%.4f,\"tasks_seen\":%zu,\"top_tasks\":[",
+	       (unsigned long long)t.voluntary, (unsigned long long)t.involuntary, (unsigned long long)t.migrations,
+	       (unsigned long long)t.recorded, scale, n);
 	for (size_t i = 0; i < n && i < a->top; i++) {
 		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", r[i].key, r[i].st.tgid);
 		json_str(stdout, r[i].st.comm);
-		printf(",\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu}", (unsigned long long)r[i].st.voluntary,
-		       (unsigned long long)r[i].st.involuntary, (unsigned long long)r[i].st.migrations);
+		printf(",\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu}", (unsigned long long)(r[i].st.voluntary * scale + 0.5),
+		       (unsigned long long)(r[i].st.involuntary * scale + 0.5), (unsigned long long)(r[i].st.migrations * scale + 0.5));
 	}
 	printf("]");
 	free(r);
@@ -45,6 +66,7 @@ int main(int argc, char **argv)
 	static const struct probe_ops ops = {
 		.name = "cswitch", .supports_task_filters = true, .dual_attach = true, .open = open_skel,
 		.object = object, .configure = configure, .load = load, .attach = attach, .destroy = destroy, .report = report,
+		.seen = seen, .sample_mask = mask_of,
 	};
 	return probe_main(argc, argv, &ops);
 }

@@ -12,9 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 
 volatile bool exiting;
 uint64_t events_printed, events_dropped;
+struct sampling_state sampling;
 
 static void on_signal(int sig) { (void)sig; exiting = true; }
 
@@ -85,17 +89,21 @@ static void report_overhead(struct bpf_object *obj, double elapsed_s)
 static void usage(const char *name)
 {
 	fprintf(stderr, "usage: %s --duration-ms N [--pid TGID] [--comm NAME] [--cgroup-id ID] [--max-events N] "
-			"[--interval-ms N] [--top N] [--attach auto|tp_btf|tracepoint]\n", name);
+			"[--interval-ms N] [--top N] [--attach auto|tp_btf|tracepoint] [--sample auto|off|N] "
+			"[--sample-above EVENTS_PER_S] [--latency]\n", name);
 }
 
 int probe_main(int argc, char **argv, const struct probe_ops *ops)
 {
-	struct probe_args a = { .duration_ms = 0, .interval_ms = 1000, .max_events = 1000, .forced_mode = -1, .top = 20 };
+	struct probe_args a = { .duration_ms = 0, .interval_ms = 1000, .max_events = 1000, .forced_mode = -1, .top = 20,
+				.sample_mode = SAMPLE_AUTO, .sample_above = 250000 };
 	static const struct option opts[] = {
 		{ "duration-ms", required_argument, 0, 'd' }, { "pid", required_argument, 0, 'p' },
 		{ "comm", required_argument, 0, 'c' }, { "cgroup-id", required_argument, 0, 'g' },
 		{ "max-events", required_argument, 0, 'm' }, { "interval-ms", required_argument, 0, 'i' },
-		{ "attach", required_argument, 0, 'a' }, { "top", required_argument, 0, 't' }, { 0, 0, 0, 0 },
+		{ "attach", required_argument, 0, 'a' }, { "top", required_argument, 0, 't' },
+		{ "sample", required_argument, 0, 's' }, { "sample-above", required_argument, 0, 'S' },
+		{ "latency", no_argument, 0, 'L' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	char why[512] = "", first_failure[512] = "";
@@ -113,6 +121,20 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 			else if (!strcmp(optarg, "tracepoint")) a.forced_mode = ATTACH_TRACEPOINT;
 			else if (strcmp(optarg, "auto")) { usage(argv[0]); return 2; }
 			break;
+		case 's':
+			if (!strcmp(optarg, "auto")) a.sample_mode = SAMPLE_AUTO;
+			else if (!strcmp(optarg, "off")) a.sample_mode = SAMPLE_OFF;
+			else {
+				a.sample_mode = SAMPLE_FIXED;
+				a.sample_every = strtoul(optarg, NULL, 10);
+				if (a.sample_every < 2 || a.sample_every > SAMPLE_MAX_EVERY || (a.sample_every & (a.sample_every - 1))) {
+					fprintf(stderr, "--sample %s: a power of two 2..%d, auto or off\n", optarg, SAMPLE_MAX_EVERY);
+					return 2;
+				}
+			}
+			break;
+		case 'S': a.sample_above = strtoull(optarg, NULL, 10); break;
+		case 'L': a.latency = true; break;
 		default: usage(argv[0]); return 2;
 		}
 	}
@@ -147,6 +169,10 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 		if (ops->dual_attach) select_programs(ops->object(skel), m);
 		ops->configure(skel, &a);
 		int err = ops->load(skel);
+		if (!err && a.sample_mode == SAMPLE_FIXED && ops->sample_mask) {
+			*ops->sample_mask(skel) = a.sample_every - 1;
+			sampling = (struct sampling_state){ .on = true, .every = a.sample_every, .from_ms = 0 };
+		}
 		if (err) snprintf(why, sizeof(why), "%s load failed: %s", m == ATTACH_TP_BTF ? "tp_btf" : m == ATTACH_TRACEPOINT ? "tracepoint" : "program", strerror(-err));
 		else if ((err = ops->attach(skel, &a)) != 0)
 			snprintf(why, sizeof(why), "%s attach failed: %s", m == ATTACH_TP_BTF ? "tp_btf" : m == ATTACH_TRACEPOINT ? "tracepoint" : "program", strerror(err < 0 ? -err : err));
@@ -184,9 +210,24 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 	fflush(stdout);
 
 	uint64_t end = t_attached + a.duration_ms * 1000000ull, next_tick = t_attached + a.interval_ms * 1000000ull;
+	bool auto_sample = a.sample_mode == SAMPLE_AUTO && ops->seen && ops->sample_mask && a.sample_above > 0;
+	uint64_t last_seen = 0, last_seen_at = t_attached;
 	while (!exiting) {
 		uint64_t now = now_ns();
 		if (now >= end) break;
+		/* Above the threshold, record 1 in N (N the power of two that brings the rate under it). */
+		if (auto_sample && !sampling.on && now - last_seen_at >= 50000000ull) {
+			uint64_t seen = ops->seen(skel);
+			double rate = (seen - last_seen) * 1e9 / (double)(now - last_seen_at);
+			if (rate > (double)a.sample_above) {
+				uint32_t every = 2;
+				while (every < SAMPLE_MAX_EVERY && rate / every > (double)a.sample_above) every <<= 1;
+				*ops->sample_mask(skel) = every - 1;
+				sampling = (struct sampling_state){ .on = true, .every = every, .from_ms = (now - t_attached) / 1e6 };
+			}
+			last_seen = seen;
+			last_seen_at = now;
+		}
 		if (now >= next_tick) {
 			printf("{\"type\":\"tick\",\"elapsed_ms\":%llu,\"duration_ms\":%llu}\n",
 			       (unsigned long long)((now - t_attached) / 1000000), (unsigned long long)a.duration_ms);
@@ -194,6 +235,7 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 			next_tick += a.interval_ms * 1000000ull;
 		}
 		uint64_t wait = end - now < 100000000ull ? end - now : 100000000ull;
+		if (auto_sample && !sampling.on && wait > 50000000ull) wait = 50000000ull;
 		if (ops->poll) ops->poll(skel, (int)(wait / 1000000) + 1);
 		else usleep(wait / 1000);
 	}
@@ -206,6 +248,12 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("},\"max_rss_kb\":%ld,", ru.ru_maxrss);
+	if (ops->sample_mask) {
+		printf("\"sampling\":{\"mode\":\"%s\",\"sampled\":%s,\"sample_every\":%u,\"from_ms\":%.1f,\"threshold_events_per_s\":%llu},",
+		       a.sample_mode == SAMPLE_AUTO ? "auto" : a.sample_mode == SAMPLE_OFF ? "off" : "fixed", sampling.on ? "true" : "false",
+		       sampling.on ? sampling.every : 1, sampling.on ? sampling.from_ms : 0.0,
+		       a.sample_mode == SAMPLE_AUTO ? (unsigned long long)a.sample_above : 0ull);
+	}
 	report_overhead(ops->object(skel), elapsed_s);
 	printf("}\n");
 	fflush(stdout);
@@ -229,6 +277,33 @@ void print_hist(int fd, const char *unit)
 	printf("]}");
 }
 
+void print_hist_slots(const unsigned long long *slots, const char *unit, double scale)
+{
+	printf("\"histogram\":{\"unit\":\"%s\",\"buckets\":[", unit);
+	bool first = true;
+	for (uint32_t slot = 0; slot < 32; slot++) {
+		if (slots[slot] == 0) continue;
+		uint64_t lo = slot == 0 ? 0 : 1ull << slot, hi = (1ull << (slot + 1)) - 1;
+		printf("%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}", first ? "" : ",", (unsigned long long)lo,
+		       (unsigned long long)hi, (unsigned long long)(slots[slot] * scale + 0.5));
+		first = false;
+	}
+	printf("]}");
+}
+
+int possible_cpus(void)
+{
+	static int n;
+	if (!n) n = libbpf_num_possible_cpus();
+	return n;
+}
+
+int percpu_lookup(int fd, uint32_t key, void *out, size_t value_size)
+{
+	(void)value_size; /* callers size out as possible_cpus() * round_up(value_size, 8) */
+	return bpf_map_lookup_elem(fd, &key, out) == 0 ? possible_cpus() : -1;
+}
+
 /* Read every (key, value) of a hash map into an array of records {key; value at value_offset}. */
 size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec, void **out)
 {
@@ -244,6 +319,52 @@ size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec, void *
 		memcpy(key, next, key_size);
 		prev = key;
 	}
+	*out = buf;
+	return n;
+}
+
+static int by_key(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd for a thread, not only a thread-group leader */
+#endif
+
+size_t dump_task_rows(int storage_fd, int exited_fd, size_t value_offset, size_t rec, void **out)
+{
+	char *buf;
+	size_t n = dump_map(exited_fd, sizeof(uint32_t), value_offset, rec, (void **)&buf), exited = n, cap = n + 256;
+	if (!buf) { *out = NULL; return 0; }
+	qsort(buf, exited, rec, by_key);
+	char *nb = realloc(buf, cap * rec);
+	if (!nb) { *out = buf; return n; }
+	buf = nb;
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	while (proc && (p = readdir(proc))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9') continue;
+		char path[300];
+		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+		DIR *tasks = opendir(path);
+		struct dirent *t;
+		while (tasks && (t = readdir(tasks))) {
+			uint32_t tid = strtoul(t->d_name, NULL, 10);
+			if (!tid || bsearch(&tid, buf, exited, rec, by_key)) continue;
+			int pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+			if (pidfd < 0) continue;
+			if (n == cap) { nb = realloc(buf, (cap *= 2) * rec); if (!nb) { close(pidfd); break; } buf = nb; }
+			if (bpf_map_lookup_elem(storage_fd, &pidfd, buf + n * rec + value_offset) == 0) {
+				memcpy(buf + n * rec, &tid, sizeof(tid));
+				n++;
+			}
+			close(pidfd);
+		}
+		if (tasks) closedir(tasks);
+	}
+	if (proc) closedir(proc);
 	*out = buf;
 	return n;
 }

@@ -21,7 +21,22 @@ struct probe_args {
 	uint64_t max_events;
 	int forced_mode; /* -1 auto */
 	uint32_t top;
+	int sample_mode;       /* SAMPLE_AUTO, SAMPLE_OFF or SAMPLE_FIXED */
+	uint32_t sample_every; /* SAMPLE_FIXED: 1 in this many (a power of two) */
+	uint64_t sample_above; /* SAMPLE_AUTO: eligible events/s above which sampling starts */
+	bool latency;          /* syscalls: enter/exit latency instead of counting only */
 };
+
+enum sample_mode { SAMPLE_AUTO = 0, SAMPLE_OFF = 1, SAMPLE_FIXED = 2 };
+#define SAMPLE_MAX_EVERY 1024
+
+/* What the loader decided about sampling, for the result and the probe's scaling. */
+struct sampling_state {
+	bool on;
+	uint32_t every;
+	double from_ms; /* since attach; events before this were all recorded */
+};
+extern struct sampling_state sampling;
 
 struct probe_ops {
 	const char *name;
@@ -38,6 +53,9 @@ struct probe_ops {
 	int (*poll)(void *skel, int timeout_ms);
 	/* Print the body of "data": {...} (no braces). */
 	void (*report)(void *skel, const struct probe_args *args);
+	/* Optional (sampling-capable probes): eligible events so far, and the .bss sample_mask. */
+	uint64_t (*seen)(void *skel);
+	volatile uint32_t *(*sample_mask)(void *skel);
 };
 
 extern volatile bool exiting;
@@ -48,7 +66,16 @@ void json_str(FILE *f, const char *s);
 uint64_t now_ns(void);
 void quiet_libbpf(void); /* libbpf warnings only with SCHEDCP_BPF_DEBUG=1 */
 void print_hist(int fd, const char *unit);
+/* A log2 histogram from summed slots, each count multiplied by scale (1 when not sampled). */
+void print_hist_slots(const unsigned long long *slots, const char *unit, double scale);
+/* Reads key of a per-CPU map into out (one value_size record per possible CPU); returns the CPU count or -1. */
+int percpu_lookup(int fd, uint32_t key, void *out, size_t value_size);
+int possible_cpus(void);
 size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec_size, void **out);
+/* Rows kept in task-local storage: every live thread's (looked up by pidfd) plus the rows of
+ * threads that exited during the window (the exited hash, keyed by tid, wins over a live lookup). */
+size_t dump_task_rows(int storage_fd, int exited_fd, size_t value_offset, size_t rec_size, void **out);
+#define DUMP_TASK_ROWS(storage_fd, exited_fd, type, out) dump_task_rows((storage_fd), (exited_fd), offsetof(type, st), sizeof(type), (void **)(out))
 #define DUMP_MAP(fd, type, out) dump_map((fd), sizeof(((type *)0)->key), offsetof(type, st), sizeof(type), (void **)(out))
 #define SET_COMMON_FILTERS(skel, a) do { \
 	(skel)->rodata->targ_tgid = (a)->pid; \

@@ -6,6 +6,20 @@
 #endif
 #define HIST_SLOTS 32
 
+/* runqlat per CPU (one-element per-CPU array, summed by the loader): eligible enqueues seen, those
+ * stamped (all of them unless sampling), and the log2 µs histogram of the waits measured. */
+struct rq_cpu { __u64 seen, stamped, rng; __u64 hist[HIST_SLOTS]; };
+
+/* cswitch per CPU: exact totals (always) and how many switches/migrations went into per-task rows. */
+struct sw_cpu { __u64 voluntary, involuntary, migrations, recorded, rng; };
+
+/* syscalls: counting-mode slots, one per syscall number; numbers >= SYSCALL_SLOTS land in the last. */
+#define SYSCALL_SLOTS 1024
+/* syscalls latency mode per CPU: enters seen and stamped (sampling). */
+struct sys_cpu { __u64 seen, stamped, rng; };
+/* syscalls latency mode: the pending syscall of a thread (task-local storage). */
+struct sys_pending { __u64 ts; __u32 id; __u32 pad; };
+
 struct lat_stat {          /* runqlat per task */
 	__u64 count, sum_ns, max_ns;
 	char comm[16];

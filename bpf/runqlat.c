@@ -1,37 +1,94 @@
-/* Loader for runqlat.bpf.c: histogram of run-queue wait (µs) and the top tasks by total wait. */
+/* Loader for runqlat.bpf.c: histogram of run-queue wait (µs) and the top tasks by total wait.
+ * Per-CPU state is summed here; when sampled, counts and totals are scaled by seen / stamped. */
 #include "loader_common.h"
 #include "probe_types.h"
 #include "runqlat.skel.h"
 #include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
 #include <bpf/bpf.h>
 
 struct rec { __u32 key; struct lat_stat st; };
 
 static void *open_skel(void) { return runqlat_bpf__open(); }
 static struct bpf_object *object(void *s) { return ((struct runqlat_bpf *)s)->obj; }
-static void configure(void *s, const struct probe_args *a) { SET_COMMON_FILTERS((struct runqlat_bpf *)s, a); }
+static bool has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	if (id < 0) return false;
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), member)) return true;
+	return false;
+}
+
+/* The kernel keeps sched_info (CONFIG_SCHED_INFO) and cfs_rq.rq (CONFIG_FAIR_GROUP_SCHED). */
+static bool has_sched_info(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf) return false;
+	bool ok = has_member(btf, "sched_info", "last_queued") && has_member(btf, "cfs_rq", "rq") &&
+		  access("/proc/self/schedstat", R_OK) == 0;
+	btf__free(btf);
+	return ok;
+}
+
+static void configure(void *s, const struct probe_args *a)
+{
+	struct runqlat_bpf *skel = s;
+	SET_COMMON_FILTERS(skel, a);
+	/* tp_btf with the kernel's accounting: sched_switch alone, no wakeup hooks. */
+	bool btf_mode = bpf_program__autoload(skel->progs.switch_btf);
+	skel->rodata->use_sched_info = btf_mode && has_sched_info();
+	if (skel->rodata->use_sched_info) {
+		bpf_program__set_autoload(skel->progs.wakeup_btf, false);
+		bpf_program__set_autoload(skel->progs.wakeup_new_btf, false);
+	}
+}
 static int load(void *s) { return runqlat_bpf__load(s); }
 static int attach(void *s, const struct probe_args *a) { return runqlat_bpf__attach(s); }
 static void destroy(void *s) { runqlat_bpf__destroy(s); }
+static volatile uint32_t *mask_of(void *s) { return &((struct runqlat_bpf *)s)->bss->sample_mask; }
 static int by_sum(const void *x, const void *y)
 {
 	const struct rec *a = x, *b = y;
 	return a->st.sum_ns < b->st.sum_ns ? 1 : a->st.sum_ns > b->st.sum_ns ? -1 : 0;
 }
 
+static struct rq_cpu sum_cpus(void *s)
+{
+	struct rq_cpu total = {}, *per = calloc(possible_cpus(), sizeof(*per));
+	int n = per ? percpu_lookup(bpf_map__fd(((struct runqlat_bpf *)s)->maps.cpu_state), 0, per, sizeof(*per)) : -1;
+	for (int c = 0; c < n; c++) {
+		total.seen += per[c].seen;
+		total.stamped += per[c].stamped;
+		for (int i = 0; i < HIST_SLOTS; i++) total.hist[i] += per[c].hist[i];
+	}
+	free(per);
+	return total;
+}
+
+static uint64_t seen(void *s) { return sum_cpus(s).seen; }
+
 static void report(void *s, const struct probe_args *a)
 {
 	struct runqlat_bpf *skel = s;
-	print_hist(bpf_map__fd(skel->maps.hist), "us");
+	struct rq_cpu t = sum_cpus(s);
+	double scale = t.stamped ? (double)t.seen / t.stamped : 1.0;
+	print_hist_slots(t.hist, "us", scale);
 	struct rec *r;
-	size_t n = DUMP_MAP(bpf_map__fd(skel->maps.tasks), struct rec, &r);
+	/* tp_btf: live rows in task storage plus exited ones; classic tracepoints: all in the hash. */
+	size_t n = DUMP_TASK_ROWS(bpf_map__fd(skel->maps.rows), bpf_map__fd(skel->maps.tasks), struct rec, &r);
 	qsort(r, n, sizeof(*r), by_sum);
-	printf(",\"tasks_seen\":%zu,\"top_tasks\":[", n);
+	printf(",\"clock\":\"%s\",\"waits_seen\":%llu,\"waits_recorded\":%llu,\"scale\":%.4f,\"tasks_seen\":%zu,\"top_tasks\":[",
+	       skel->rodata->use_sched_info ? "sched_info" : "ktime", (unsigned long long)t.seen, (unsigned long long)t.stamped, scale, n);
 	for (size_t i = 0; i < n && i < a->top; i++) {
 		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", r[i].key, r[i].st.tgid);
 		json_str(stdout, r[i].st.comm);
-		printf(",\"count\":%llu,\"total_wait_ns\":%llu,\"max_wait_ns\":%llu}", (unsigned long long)r[i].st.count,
-		       (unsigned long long)r[i].st.sum_ns, (unsigned long long)r[i].st.max_ns);
+		/* max is the largest wait measured: with sampling, a lower bound of the true max */
+		printf(",\"count\":%llu,\"total_wait_ns\":%llu,\"max_wait_ns\":%llu}", (unsigned long long)(r[i].st.count * scale + 0.5),
+		       (unsigned long long)(r[i].st.sum_ns * scale + 0.5), (unsigned long long)r[i].st.max_ns);
 	}
 	printf("]");
 	free(r);
@@ -42,6 +99,7 @@ int main(int argc, char **argv)
 	static const struct probe_ops ops = {
 		.name = "runqlat", .supports_task_filters = true, .dual_attach = true, .open = open_skel,
 		.object = object, .configure = configure, .load = load, .attach = attach, .destroy = destroy, .report = report,
+		.seen = seen, .sample_mask = mask_of,
 	};
 	return probe_main(argc, argv, &ops);
 }

@@ -5,7 +5,7 @@ import { defineTool } from '../server/tool.js';
 export const runProbeTool = defineTool({
   name: 'run_probe',
   title: 'Run an eBPF probe',
-  description: `Attaches one probe from the library (${listProbes().map((p) => p.name).join(', ')}) for duration_s (capped by config analysis.maxProbeSeconds), then detaches and returns its aggregated result plus its own overhead measured with kernel BPF stats (ns per event, events/s) and attach time. Progress notifications every second; cancellable (the loader is killed and every BPF program goes with it). Filters: pid (thread-group id), comm, cgroup (v2 directory path).`,
+  description: `Attaches one probe from the library (${listProbes().map((p) => p.name).join(', ')}) for duration_s (capped by config analysis.maxProbeSeconds), then detaches and returns its aggregated result plus its own overhead measured with kernel BPF stats (ns per event, events/s) and attach time. Progress notifications every second; cancellable (the loader is killed and every BPF program goes with it). Filters: pid (thread-group id), comm, cgroup (v2 directory path). Sampling (runqlat, cswitch, syscalls with latency): by default above sample_above_per_s eligible events/s the probe records 1 in N events (N a power of two) and scales its estimates; result.sampling says whether it sampled, N and from when; sampling "off" records every event. syscalls counts exactly by default (sys_enter only); latency=true adds sys_exit for errors and latency (two clock reads per syscall).`,
   // Observation, hence scope read; but it loads programs into the kernel and costs CPU per event, so it is not read-only.
   scope: 'read',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -18,6 +18,10 @@ export const runProbeTool = defineTool({
     top_n: z.number().int().min(1).max(500).default(20),
     max_events: z.number().int().min(0).max(10_000).default(500).describe('Streamed events kept (proclife).'),
     attach: z.enum(['auto', 'tp_btf', 'tracepoint']).default('auto').describe('Force an attach type (auto: tp_btf, then classic tracepoints).'),
+    sampling: z.enum(['auto', 'off']).optional().describe('auto (default): sample 1 in N above sample_above_per_s; off: record every event.'),
+    sample_every: z.number().int().min(2).max(1024).optional().describe('Record 1 in this many events from the start (a power of two); overrides sampling.'),
+    sample_above_per_s: z.number().int().min(1000).max(1e9).optional().describe('Eligible events/s above which auto sampling starts (default 250000).'),
+    latency: z.boolean().optional().describe('syscalls only: measure latency and errors per syscall and per process (adds sys_exit).'),
   }).strict(),
   output: z.object({
     probe: z.string(), attach: z.string(), fallbackReason: z.string().optional(), attachMs: z.number(), startupMs: z.number(),
@@ -25,12 +29,15 @@ export const runProbeTool = defineTool({
     events: z.array(z.record(z.string(), z.unknown())), eventsDropped: z.number(),
     overhead: z.object({ runTimeNs: z.number(), runCount: z.number(), nsPerEvent: z.number(), eventsPerS: z.number() }),
     loaderMaxRssKb: z.number(), progIds: z.array(z.number()),
+    sampling: z.object({ mode: z.enum(['auto', 'off', 'fixed']), sampled: z.boolean(), sampleEvery: z.number(), fromMs: z.number(), thresholdEventsPerS: z.number() }).optional(),
   }),
   async run(args, { app, signal, progress }) {
     return runProbe(app, {
       name: args.name, durationS: args.duration_s, topN: args.top_n, maxEvents: args.max_events, attach: args.attach,
+      ...(args.sample_every !== undefined ? { sampling: args.sample_every } : args.sampling !== undefined && { sampling: args.sampling }),
+      ...(args.sample_above_per_s !== undefined && { sampleAbovePerS: args.sample_above_per_s }), ...(args.latency !== undefined && { latency: args.latency }),
       ...(args.pid !== undefined && { pid: args.pid }), ...(args.comm !== undefined && { comm: args.comm }), ...(args.cgroup !== undefined && { cgroup: args.cgroup }),
     }, { signal, onProgress: (done, total, message) => { void progress(done, total, message); } });
   },
-  summarize: (r) => `${r.probe} via ${r.attach}, ${Math.round(r.durationMs)} ms: ${r.overhead.runCount} events at ${r.overhead.nsPerEvent} ns/event; ${JSON.stringify(r.data).slice(0, 600)}`,
+  summarize: (r) => `${r.probe} via ${r.attach}, ${Math.round(r.durationMs)} ms: ${r.overhead.runCount} events at ${r.overhead.nsPerEvent} ns/event${r.sampling?.sampled ? `, sampled 1 in ${r.sampling.sampleEvery} from ${r.sampling.fromMs} ms (estimates scaled)` : ''}; ${JSON.stringify(r.data).slice(0, 600)}`,
 });

@@ -9,6 +9,18 @@ export interface ProbeOverhead {
   eventsPerS: number;
 }
 
+/** Whether and how the probe sampled (sampling-capable probes only). */
+export interface ProbeSampling {
+  mode: 'auto' | 'off' | 'fixed';
+  sampled: boolean;
+  /** 1 in this many eligible events recorded (1 when not sampled); estimates in data are scaled. */
+  sampleEvery: number;
+  /** Since attach; events before were all recorded. */
+  fromMs: number;
+  /** 'auto': eligible events/s above which sampling started (0 otherwise). */
+  thresholdEventsPerS: number;
+}
+
 export interface ProbeResult {
   probe: string;
   attach: 'tp_btf' | 'tracepoint' | 'perf_event';
@@ -23,6 +35,7 @@ export interface ProbeResult {
   loaderMaxRssKb: number;
   /** Kernel ids of the probe's programs while it ran (all gone once the loader exits). */
   progIds: number[];
+  sampling?: ProbeSampling;
 }
 
 export class ProbeStream {
@@ -48,12 +61,19 @@ export class ProbeStream {
       case 'error': this.error = String(msg.message); break;
       case 'result': {
         const o = (msg.overhead ?? {}) as Record<string, number>;
+        const smp = msg.sampling as Record<string, unknown> | undefined;
         this.result = {
           probe: String(msg.probe), attach: msg.attach as ProbeResult['attach'], attachMs: this.attached?.attachMs ?? 0,
           durationMs: Number(msg.duration_ms), interrupted: Boolean(msg.interrupted), data: (msg.data ?? {}) as Record<string, unknown>,
           eventsDropped: Number(msg.events_dropped ?? 0), loaderMaxRssKb: Number(msg.max_rss_kb ?? 0), progIds: this.attached?.progIds ?? [],
           overhead: { runTimeNs: o.run_time_ns ?? 0, runCount: o.run_cnt ?? 0, nsPerEvent: o.ns_per_event ?? 0, eventsPerS: o.events_per_s ?? 0 },
           ...(this.attached?.fallbackReason && { fallbackReason: this.attached.fallbackReason }),
+          ...(smp && {
+            sampling: {
+              mode: smp.mode as ProbeSampling['mode'], sampled: Boolean(smp.sampled), sampleEvery: Number(smp.sample_every ?? 1),
+              fromMs: Number(smp.from_ms ?? 0), thresholdEventsPerS: Number(smp.threshold_events_per_s ?? 0),
+            },
+          }),
         };
         break;
       }

@@ -11,44 +11,46 @@ export interface ProbeInfo {
   attaches: string[];
   taskFilters: boolean;
   streamsEvents: boolean;
+  /** Records 1 in N events above an event-rate threshold (result.sampling says so; estimates scaled). */
+  sampling: boolean;
 }
 
 export const PROBES: readonly ProbeInfo[] = [
   {
     name: 'runqlat', title: 'Run-queue latency',
-    description: 'Time from wakeup (or preemption) until a task runs: log2 histogram in µs plus the top tasks by total wait (count, total, max).',
-    attaches: ['tp_btf/sched_wakeup, sched_wakeup_new, sched_switch', 'tracepoint/sched/* (fallback; cgroup filter needs tp_btf)'],
-    taskFilters: true, streamsEvents: false,
+    description: 'Time from wakeup (or preemption) until a task runs: log2 histogram in µs plus the top tasks by total wait (count, total, max). With CONFIG_SCHED_INFO it reads the kernel\'s own enqueue timestamp at sched_switch (one hook, no clock read); samples 1 in N waits above the rate threshold.',
+    attaches: ['tp_btf/sched_switch (sched_info; else also sched_wakeup, sched_wakeup_new)', 'tracepoint/sched/* (fallback; cgroup filter needs tp_btf)'],
+    taskFilters: true, streamsEvents: false, sampling: true,
   },
   {
     name: 'cswitch', title: 'Context switches and migrations',
-    description: 'Per task: voluntary switches (blocked), involuntary switches (preempted while runnable) and CPU migrations; totals and the busiest tasks.',
+    description: 'Per task: voluntary switches (blocked), involuntary switches (preempted while runnable) and CPU migrations; exact totals and the busiest tasks (per-task rows sampled 1 in N above the rate threshold).',
     attaches: ['tp_btf/sched_switch, sched_migrate_task', 'tracepoint/sched/* (fallback)'],
-    taskFilters: true, streamsEvents: false,
+    taskFilters: true, streamsEvents: false, sampling: true,
   },
   {
     name: 'syscalls', title: 'Syscall counts and latency',
-    description: 'Per syscall and per (process, syscall): count, errors, total and max latency in ns. Highest total time first.',
-    attaches: ['tp_btf/sys_enter, sys_exit', 'tracepoint/raw_syscalls/* (fallback)'],
-    taskFilters: true, streamsEvents: false,
+    description: 'Counting mode (default): exact count per syscall, sys_enter only. latency=true adds sys_exit: errors, total and max latency per syscall and per (process, syscall), highest total time first, sampled 1 in N above the rate threshold (counts stay exact).',
+    attaches: ['tp_btf/sys_enter (+ sys_exit with latency)', 'tracepoint/raw_syscalls/* (fallback)'],
+    taskFilters: true, streamsEvents: false, sampling: true,
   },
   {
     name: 'pagefaults', title: 'Page faults by task',
     description: 'Minor and major page faults per task. Uses the software perf events page-faults-min/-maj (no tracepoint distinguishes the two).',
     attaches: ['perf_event software page-faults-min/page-faults-maj, every CPU'],
-    taskFilters: true, streamsEvents: false,
+    taskFilters: true, streamsEvents: false, sampling: false,
   },
   {
     name: 'biolat', title: 'Block I/O latency',
     description: 'Issue-to-completion latency of block requests: log2 histogram in µs and per-direction (read/write/other) count, bytes, total and max. Completions run in interrupt context, so no task filters.',
     attaches: ['tp_btf/block_rq_issue, block_rq_complete', 'tracepoint/block/* (fallback)'],
-    taskFilters: false, streamsEvents: false,
+    taskFilters: false, streamsEvents: false, sampling: false,
   },
   {
     name: 'proclife', title: 'Process lifecycle',
     description: 'fork, exec and exit events with pid, parent, comm, exec filename and exit code, streamed (up to max_events) plus exact totals.',
     attaches: ['tp_btf/sched_process_fork, sched_process_exec, sched_process_exit', 'tracepoint/sched/* (fallback)'],
-    taskFilters: true, streamsEvents: true,
+    taskFilters: true, streamsEvents: true, sampling: false,
   },
 ];
 

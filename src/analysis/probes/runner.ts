@@ -16,6 +16,12 @@ export interface ProbeRequest {
   topN?: number;
   maxEvents?: number;
   attach?: 'auto' | 'tp_btf' | 'tracepoint';
+  /** Sampling-capable probes: 'auto' (default: 1 in N above sampleAbovePerS), 'off', or a fixed N (power of two). */
+  sampling?: 'auto' | 'off' | number;
+  /** 'auto' threshold in eligible events/s (default 250 000). */
+  sampleAbovePerS?: number;
+  /** syscalls: enter/exit latency, errors and per-process rows instead of counting only. */
+  latency?: boolean;
 }
 
 export interface ProbeRunOptions {
@@ -29,6 +35,7 @@ export interface ProbeRunOptions {
 export type ProbeRunResult = ProbeResult & { startupMs: number };
 
 export const MAX_EVENTS_CAP = 10_000;
+export const MAX_SAMPLE_EVERY = 1024;
 
 export function validateProbeRequest(req: ProbeRequest, maxProbeSeconds: number): { probe: NonNullable<ReturnType<typeof findProbe>>; args: string[] } {
   const probe = findProbe(req.name);
@@ -65,6 +72,21 @@ export function validateProbeRequest(req: ProbeRequest, maxProbeSeconds: number)
     args.push('--max-events', String(req.maxEvents));
   }
   if (req.attach && req.attach !== 'auto') args.push('--attach', req.attach);
+  const samplingAsked = (req.sampling !== undefined && req.sampling !== 'auto') || req.sampleAbovePerS !== undefined;
+  if (samplingAsked && !probe.sampling) throw new SchedcpError('invalid_argument', `Probe ${probe.name} does not sample; sampling applies to ${PROBES.filter((p) => p.sampling).map((p) => p.name).join(', ')}.`);
+  if (typeof req.sampling === 'number') {
+    const n = req.sampling;
+    if (!Number.isInteger(n) || n < 2 || n > MAX_SAMPLE_EVERY || (n & (n - 1)) !== 0) throw new SchedcpError('invalid_argument', `sample_every ${quote(n)} must be a power of two from 2 to ${MAX_SAMPLE_EVERY} (or sampling "auto" / "off").`);
+    args.push('--sample', String(n));
+  } else if (req.sampling === 'off') args.push('--sample', 'off');
+  if (req.sampleAbovePerS !== undefined) {
+    if (!Number.isInteger(req.sampleAbovePerS) || req.sampleAbovePerS < 1000) throw new SchedcpError('invalid_argument', `sample_above_per_s ${quote(req.sampleAbovePerS)} must be an integer of at least 1000 events/s.`);
+    args.push('--sample-above', String(req.sampleAbovePerS));
+  }
+  if (req.latency) {
+    if (probe.name !== 'syscalls') throw new SchedcpError('invalid_argument', `latency applies to the syscalls probe only, not ${quote(probe.name)}.`);
+    args.push('--latency');
+  }
   return { probe, args };
 }
 
