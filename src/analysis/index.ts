@@ -14,6 +14,7 @@ import type { PerfRequest } from './sandbox/perf.js';
 import type { StraceRequest } from './sandbox/strace.js';
 import type { Signal, SignalName } from './signals/classify.js';
 import { signalHistory, storeSignals } from './signals/store.js';
+import type { BackgroundSampler, SamplerStats } from './summary/background.js';
 import { SummaryService, type SummaryRequest, type SummaryResult } from './summary/service.js';
 import { findWorkload, listWorkloads, resolveParams } from './workloads/registry.js';
 import { requireWorkloadBinary, runWorkloadTrials, type WorkloadRequest } from './workloads/runner.js';
@@ -22,6 +23,7 @@ import * as store from './workloads/store.js';
 export type { Signal, SignalName, Severity } from './signals/classify.js';
 export { SIGNAL_NAMES } from './signals/classify.js';
 export type { SummaryRequest, SummaryResult } from './summary/service.js';
+export type { SamplerStats } from './summary/background.js';
 export type { ProbeRequest, ProbeRunResult } from './probes/runner.js';
 export type { WorkloadRun, WorkloadTrial, BaselineComparison } from './workloads/store.js';
 export type { PerfRequest } from './sandbox/perf.js';
@@ -37,8 +39,11 @@ export class Analysis {
   readonly summaries = new SummaryService();
   readonly children = new ChildTracker();
   private pmu: boolean | undefined;
+  /** `at` of the last background window whose signals went to the history table (stored once). */
+  storedWindowAt: string | undefined;
   constructor(readonly app: App) {
     app.onClose(() => this.children.closeAll());
+    app.onClose(() => this.summaries.sampler.stop());
   }
   /** Whether perf may use hardware events: read once from the host facts (a PMU does not appear at run time). */
   get hasHardwarePmu(): boolean {
@@ -55,17 +60,35 @@ export function systemSummary(app: App, request: SummaryRequest): Promise<Summar
   return analysisOf(app).summaries.summary(request);
 }
 
-/** Classify the machine now (over windowMs, default 1 s) and store the result for history. */
-export async function currentSignals(app: App, options: { windowMs?: number; signal?: AbortSignal } = {}): Promise<Signal[]> {
+/** Start the background sampler (the server does, at start); stopped by app.close(). */
+export function startBackgroundSampler(app: App): BackgroundSampler {
+  const sampler = analysisOf(app).summaries.sampler;
+  sampler.start();
+  return sampler;
+}
+
+export function samplerStats(app: App): SamplerStats {
+  return analysisOf(app).summaries.sampler.stats();
+}
+
+/**
+ * Signals over the latest background window (or, with fresh / windowMs, over a new window; without
+ * a running sampler over windowMs, default 1 s); each window's result is stored once for history.
+ */
+export async function currentSignals(app: App, options: { windowMs?: number; fresh?: boolean; signal?: AbortSignal } = {}): Promise<Signal[]> {
   const analysis = analysisOf(app);
-  const signals = await analysis.summaries.signals(options.windowMs ?? 1000, options.signal);
-  storeSignals(app.db, signals);
+  const { signals, window } = await analysis.summaries.signals(options);
+  const at = signals[0]?.at;
+  if (window.source !== 'background' || at !== analysis.storedWindowAt) storeSignals(app.db, signals);
+  if (window.source === 'background') analysis.storedWindowAt = at;
   return signals;
 }
 
+/** History: stored samples plus the background sampler's recent windows (one sample per window and signal). */
 export function signalsSince(app: App, options: { sinceIso: string; names?: readonly SignalName[]; limit?: number }) {
-  analysisOf(app);
-  return signalHistory(app.db, options.sinceIso, options.names, options.limit);
+  const analysis = analysisOf(app);
+  const recent = analysis.summaries.sampler.windows().filter((w) => w.at >= options.sinceIso).flatMap((w) => w.signals);
+  return signalHistory(app.db, options.sinceIso, options.names, options.limit, recent);
 }
 
 export function listProbes() {

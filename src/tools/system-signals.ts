@@ -7,13 +7,14 @@ const signal = z.object({ name: z.string(), severity: z.string(), score: z.numbe
 export const systemSignalsTool = defineTool({
   name: 'system_signals',
   title: 'Semantic pressure signals, now and over time',
-  description: `Classifies the machine into named signals (${SIGNAL_NAMES.join(', ')}), each with severity none/low/medium/high/critical, a 0..1 pressure score, a one-line summary and the evidence numbers; thresholds are documented in analysis/signal-thresholds.json. Each call samples over window_ms and records the result, so since_minutes (or since) answers "what changed" with per-signal trends. current=false returns history only.`,
+  description: `Classifies the machine into named signals (${SIGNAL_NAMES.join(', ')}), each with severity none/low/medium/high/critical, a 0..1 pressure score, a one-line summary and the evidence numbers; thresholds are documented in analysis/signal-thresholds.json. Current signals come from the latest complete window of the server's background sampler (fresh=true or window_ms samples a new window); each window is recorded once, so since_minutes (or since) answers "what changed" with per-signal trends. current=false returns history only.`,
   scope: 'read',
   // Observation only; the sample it stores is schedcp's own history, not a change to the host.
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({
     current: z.boolean().default(true).describe('Sample and classify now.'),
-    window_ms: z.number().int().min(100).max(60_000).default(1000).describe('Sampling window for the current classification.'),
+    window_ms: z.number().int().min(100).max(60_000).optional().describe('Classify over a new window of this many ms instead of the latest background window.'),
+    fresh: z.boolean().default(false).describe('Classify over a new 1 s window (or window_ms) instead of the latest background one.'),
     since_minutes: z.number().min(0).max(7 * 24 * 60).optional().describe('Also return history and trends of the last N minutes.'),
     since: z.iso.datetime().optional().describe('Alternatively, history since this ISO-8601 time.'),
     names: z.array(z.enum(SIGNAL_NAMES)).max(8).optional().describe('Only these signals.'),
@@ -26,7 +27,7 @@ export const systemSignalsTool = defineTool({
   async run(args, { app, signal: abort }) {
     const out: { current?: z.infer<typeof signal>[]; history?: { since: string; samples: z.infer<typeof signal>[]; trends: Record<string, unknown>[] } } = {};
     if (args.current) {
-      const all = await currentSignals(app, { windowMs: args.window_ms, signal: abort });
+      const all = await currentSignals(app, { ...(args.window_ms !== undefined && { windowMs: args.window_ms }), fresh: args.fresh, signal: abort });
       out.current = args.names ? all.filter((s) => args.names!.includes(s.name)) : all;
     }
     const since = args.since ?? (args.since_minutes !== undefined ? new Date(Date.now() - args.since_minutes * 60_000).toISOString() : undefined);

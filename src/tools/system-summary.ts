@@ -5,7 +5,7 @@ import { defineTool } from '../server/tool.js';
 const signal = z.object({ name: z.string(), severity: z.string(), score: z.number(), summary: z.string(), evidence: z.record(z.string(), z.number()), at: z.string() });
 
 const systemSummaryOutput = z.object({
-  level: z.number(), at: z.string(), window: z.object({ ms: z.number(), source: z.string() }), digest: z.array(z.string()),
+  level: z.number(), at: z.string(), window: z.object({ ms: z.number(), source: z.string(), ageMs: z.number() }), digest: z.array(z.string()),
   signals: z.array(signal),
   metrics: z.record(z.string(), z.unknown()).optional(),
   tasks: z.array(z.record(z.string(), z.unknown())).optional(),
@@ -15,12 +15,13 @@ const systemSummaryOutput = z.object({
 export const systemSummaryTool = defineTool({
   name: 'system_summary',
   title: 'Summarize what the machine is doing',
-  description: 'Layered summary from /proc and /sys over a sampling window (rates, not counters; every field name carries its unit). level 0: a few-line digest (busy, pressure, top tasks, active signals). level 1: + structured metrics (CPU per core and per state, load and runnable tasks, run-queue wait, memory incl. PSI and swap, disk I/O, network, context switches, migrations, cgroup layout v1/v2/hybrid). level 2: + per-process rows (CPU, RSS, run-queue wait from schedstat, faults, cgroup, switches, migrations, I/O) with filters and top-N, and per-cgroup CPU/memory/pressure. window_ms 0 reuses the previous sample when recent.',
+  description: 'Layered summary from /proc and /sys over a sampling window (rates, not counters; every field name carries its unit). level 0: a few-line digest (busy, pressure, top tasks, active signals). level 1: + structured metrics (CPU per core and per state, load and runnable tasks, run-queue wait, memory incl. PSI and swap, disk I/O, network, context switches, migrations, cgroup layout v1/v2/hybrid). level 2: + per-process rows (CPU, RSS, run-queue wait from schedstat, faults, cgroup, switches, migrations, I/O) with filters and top-N, and per-cgroup CPU/memory/pressure. Levels 0 and 1 answer at once from the server\'s background sampler (the latest complete 1 s window; window.ageMs says how old it is); fresh=true or a window_ms samples a new window instead (the call then takes that long).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({
     level: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0).describe('0 digest, 1 metrics, 2 per-task/per-cgroup detail.'),
-    window_ms: z.number().int().min(0).max(60_000).optional().describe('Sampling window in ms (0: since the previous sample if < 60 s old, else 200 ms). Default: 0 for level 0, 1000 otherwise.'),
+    window_ms: z.number().int().min(0).max(60_000).optional().describe('Sample a new window of this many ms (0: the latest background window). Default: 0 for levels 0 and 1, 1000 for level 2.'),
+    fresh: z.boolean().default(false).describe('Sample a new window now (window_ms, or 200 ms at level 0 and 1 s at level 1) instead of the latest background one.'),
     top_n: z.number().int().min(1).max(200).default(10).describe('How many processes/cgroups to list.'),
     sort: z.enum(['cpu', 'rss', 'runqueue_wait', 'faults']).default('cpu'),
     pids: z.array(z.number().int().positive()).max(64).optional().describe('Only these processes (level 1/2 task rows).'),
@@ -35,7 +36,7 @@ export const systemSummaryTool = defineTool({
       ...(args.cgroup_prefix !== undefined && { cgroupPrefix: args.cgroup_prefix }), ...(args.min_cpu_pct !== undefined && { minCpuPct: args.min_cpu_pct }),
     };
     const result = await systemSummary(app, {
-      level: args.level, windowMs: args.window_ms ?? (args.level === 0 ? 0 : 1000), topN: args.top_n, sort: args.sort, signal: abort,
+      level: args.level, windowMs: args.window_ms ?? (args.level === 2 ? 1000 : 0), fresh: args.fresh, topN: args.top_n, sort: args.sort, signal: abort,
       ...(Object.keys(filter).length && { filter }),
     });
     return result as unknown as z.input<typeof systemSummaryOutput>;

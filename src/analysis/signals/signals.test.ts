@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/helpers/app.js';
 import { withCpuLock } from '../../../test/helpers/cpu-lock.js';
-import { currentSignals, signalsSince } from '../index.js';
+import { analysisOf, currentSignals, signalsSince, startBackgroundSampler } from '../index.js';
 
 const testApp = createTestApp({}, { prefix: 'schedcp-signals-test' });
 const { app } = testApp;
@@ -89,5 +89,26 @@ describe('semantic signals under induced pressure', () => {
     expect(trend.maxScore).toBeGreaterThan(0.5);
     expect(h.samples.every((s) => s.name === 'cpu_saturation')).toBe(true);
     expect(signalsSince(app, { sinceIso: new Date(Date.now() + 60_000).toISOString() }).samples).toEqual([]);
+  });
+
+  it('reads current signals and their history from the background sampler\'s ring, storing each window once', async () => {
+    const sampler = startBackgroundSampler(app);
+    try {
+      const first = await currentSignals(app);
+      const again = await currentSignals(app);
+      const window = analysisOf(app).summaries.sampler.latest({ maxAgeMs: Infinity })!;
+      expect([first[0]!.at, again[0]!.at]).toContain(window.at);
+      await sampler.nextWindow();
+      await sampler.nextWindow();
+      const since = first[0]!.at;
+      const h = signalsSince(app, { sinceIso: since, names: ['cpu_saturation'] });
+      // Windows the ring holds appear in the history although nobody asked for them, each once.
+      const ats = h.samples.map((s) => s.at);
+      expect(new Set(ats).size).toBe(ats.length);
+      expect(ats.length).toBeGreaterThanOrEqual(3);
+      expect(ats).toContain(sampler.latest({ maxAgeMs: Infinity })!.at);
+    } finally {
+      sampler.stop();
+    }
   });
 });

@@ -22,9 +22,14 @@ export interface SignalTrend {
 
 interface Row { at: string; name: SignalName; severity: Severity; score: number; summary: string; evidence: string }
 
-export function signalHistory(db: Db, sinceIso: string, names?: readonly SignalName[], limit = 200): { samples: Signal[]; trends: SignalTrend[] } {
+/** `recent`: signals not (necessarily) stored, e.g. the background sampler's ring; merged by time, a sample stored too counted once. */
+export function signalHistory(db: Db, sinceIso: string, names?: readonly SignalName[], limit = 200, recent: readonly Signal[] = []): { samples: Signal[]; trends: SignalTrend[] } {
   const rows = db.prepare('SELECT at, name, severity, score, summary, evidence FROM signal_samples WHERE at >= ? ORDER BY at, id').all(sinceIso) as Row[];
-  const wanted = rows.filter((r) => !names || names.includes(r.name));
+  const seen = new Set(rows.map((r) => `${r.at}|${r.name}`));
+  const extra = recent.filter((s) => s.at >= sinceIso && !seen.has(`${s.at}|${s.name}`))
+    .map((s): Row => ({ at: s.at, name: s.name, severity: s.severity, score: s.score, summary: s.summary, evidence: JSON.stringify(s.evidence) }));
+  const merged = extra.length ? [...rows, ...extra].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)) : rows;
+  const wanted = merged.filter((r) => !names || names.includes(r.name));
   const byName = new Map<SignalName, Row[]>();
   for (const r of wanted) {
     const list = byName.get(r.name);

@@ -1,4 +1,6 @@
 import { createApp } from '../../app.js';
+import { startBackgroundSampler } from '../../analysis/index.js';
+import { repositoryOf } from '../../repository/index.js';
 import { hostCapabilities } from '../../host/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import { resolveHttpTokens, startHttpServer, startStdioServer } from '../../server/index.js';
@@ -34,6 +36,14 @@ export const serveCommand: CliCommand = {
       const missing = caps.capabilities.filter((c) => !c.available);
       app.logger.log('info', 'host capabilities', { kernel: caps.kernelRelease, unavailable: missing.map((c) => `${c.name}: ${c.detail}`) });
     }).catch(() => undefined);
+    // Levels 0/1 of system_summary and system_signals answer from this sampler's latest window.
+    startBackgroundSampler(app);
+    // Load the embedding model and seed the index off the start path, so no search pays the cold start.
+    setTimeout(() => {
+      void repositoryOf(app).ready().then((index) => index.embedder.embed(['warm up the query path']))
+        .then(() => app.logger.log('info', 'search index ready'))
+        .catch((error: unknown) => app.logger.log('warning', 'search warm-up failed; the first search will retry', { error: String(error) }));
+    }, 0).unref();
     const shutdown = async () => { await app.close(); process.exit(0); };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
