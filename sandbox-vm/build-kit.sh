@@ -61,14 +61,19 @@ SCX_BUILD=$SCX_OUT/build
 # The loader hard-codes SCX_OPS_SWITCH_PARTIAL (userspace cannot include vmlinux.h); check it still matches.
 grep -q 'SCX_OPS_SWITCH_PARTIAL = 8,' "$SCX_BUILD/include/vmlinux.h" || { echo "SCX_OPS_SWITCH_PARTIAL changed: update loader/bpf_policy.c" >&2; exit 5; }
 
-step 5 "compiling the static guest loader and probe"
+step 5 "compiling the static guest loader, probe and node agent"
 LIBBPF_A=$SCX_BUILD/obj/libbpf/libbpf.a
 gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -I"$SCX_BUILD/include" \
   -o "$WORK/schedcp-loader" "$HERE"/loader/loader.c "$HERE"/loader/bpf_policy.c "$HERE"/loader/json.c \
   "$HERE"/loader/sysfs.c "$HERE"/loader/workload.c \
   "$LIBBPF_A" -lelf -lz
 gcc -static -O2 -Wall -Wextra -pthread -o "$WORK/schedcp-probe" "$HERE/loader/probe.c"
-strip "$WORK/schedcp-loader" "$WORK/schedcp-probe"
+# The node agent shares the loader's policy, JSON and sysfs code.
+gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -I"$SCX_BUILD/include" \
+  -o "$WORK/schedcp-node" "$HERE"/loader/node.c "$HERE"/loader/node_sched.c "$HERE"/loader/node_load.c \
+  "$HERE"/loader/node_util.c "$HERE"/loader/jparse.c "$HERE"/loader/bpf_policy.c "$HERE"/loader/json.c \
+  "$HERE"/loader/sysfs.c "$LIBBPF_A" -lelf -lz
+strip "$WORK/schedcp-loader" "$WORK/schedcp-probe" "$WORK/schedcp-node"
 
 step 6 "assembling the base initramfs and the stress-ng add-on"
 gcc -O2 -o "$WORK/gen_init_cpio" "$KSRC/usr/gen_init_cpio.c"
@@ -97,6 +102,7 @@ binary_entries() {
   echo "slink /bin/sh busybox 0777 0 0"
   echo "file /bin/schedcp-loader $WORK/schedcp-loader 0755 0 0"
   echo "file /bin/schedcp-probe $WORK/schedcp-probe 0755 0 0"
+  echo "file /bin/schedcp-node $WORK/schedcp-node 0755 0 0"
   binary_entries "$(command -v hackbench)"
 } | awk '!seen[$0]++' > "$WORK/initramfs.list"
 "$WORK/gen_init_cpio" "$WORK/initramfs.list" > "$WORK/initramfs.cpio"
@@ -113,7 +119,7 @@ cp "$KSRC/.config" "$OUT/kernel.config"
 cp -r "$KSRC/tools/sched_ext/include/scx" "$KSRC/tools/sched_ext/include/bpf-compat" "$OUT/include/"
 cp -r "$SCX_BUILD/include/bpf" "$OUT/include/"
 cp "$SCX_BUILD/include/vmlinux.h" "$OUT/include/vmlinux.h"
-cp "$WORK/schedcp-loader" "$WORK/schedcp-probe" "$OUT/bin/"
+cp "$WORK/schedcp-loader" "$WORK/schedcp-probe" "$WORK/schedcp-node" "$OUT/bin/"
 cp "$SCX_BUILD/sbin/bpftool" "$OUT/bin/bpftool"
 cp "$SCX_BUILD/obj/sched_ext/scx_simple.bpf.o" "$OUT/examples/scx_simple.bpf.o"
 cp "$WORK/initramfs.cpio" "$WORK/stress-ng.cpio" "$OUT/"

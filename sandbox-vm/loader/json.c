@@ -125,6 +125,21 @@ void jb_null(struct jbuf *b, const char *k)
 	puts_(b, "null");
 }
 
+/* One object per line on fd, no marker (the node agent's channel carries only protocol lines). */
+void jb_emit_to(struct jbuf *b, int fd)
+{
+	put(b, "\n", 1);
+	size_t off = 0;
+	while (off < b->len) {
+		ssize_t w = write(fd, b->p + off, b->len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(b->p);
+	jb_init(b);
+}
+
 void jb_emit(struct jbuf *b)
 {
 	struct jbuf line;

@@ -27,5 +27,6 @@ void jb_null(struct jbuf *b, const char *key);
 /* Writes the marker, the object and a newline with a single write() so kernel console
  * output cannot land in the middle of the line, then frees the buffer. */
 void jb_emit(struct jbuf *b);
+void jb_emit_to(struct jbuf *b, int fd);
 
 #endif
