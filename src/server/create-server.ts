@@ -1,10 +1,11 @@
 // Builds one McpServer with every tool and resource. Each call goes through the same wrapper:
 // scope check, component call, output validation, audit row, and a specific isError on failure.
-import { McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
+import { McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { App } from '../app.js';
 import { toSchedcpError } from '../errors.js';
-import { tools, resources } from '../tools/index.js';
+import { tools } from '../tools/index.js';
+import { registerPrompts, registerResources } from './register-resources.js';
 import type { AnyToolSpec, Caller, ToolContext } from './tool.js';
 import { SCHEDCP_VERSION } from './version.js';
 
@@ -78,23 +79,12 @@ export function createMcpServer(app: App, caller: Caller): McpServer {
   const server = new McpServer(
     { name: 'schedcp', version: SCHEDCP_VERSION },
     {
-      capabilities: { tools: {}, resources: {}, logging: {} },
+      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },
       instructions: 'schedcp: observe a Linux system (system_summary first, small by default), search and verify sched_ext policies, and tune kernel parameters safely. Call host_capabilities to learn what this host supports.',
     },
   );
   for (const spec of tools) registerTool(server, app, caller, spec);
-  for (const res of resources) {
-    server.registerResource(res.name, new ResourceTemplate(res.uriTemplate, {
-      list: async () => {
-        if (!caller.scopes.has(res.scope)) return { resources: [] };
-        return { resources: await res.list(app) };
-      },
-    }), { title: res.title, description: res.description, mimeType: res.mimeType }, async (uri, variables) => {
-      if (!caller.scopes.has(res.scope)) throw new Error(`permission_denied: resource ${res.name} needs scope "${res.scope}".`);
-      const vars = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
-      const { text, mimeType } = await res.read(app, vars);
-      return { contents: [{ uri: uri.href, text, mimeType: mimeType ?? res.mimeType }] };
-    });
-  }
+  registerResources(server, app, caller);
+  registerPrompts(server, app, caller);
   return server;
 }

@@ -1,7 +1,7 @@
-// Every MCP tool and resource, one file each. Each component keeps its own section; add a line to
-// yours only. The server registers exactly this list, and the HTTP gate reads scopes from it.
+// Every MCP tool, one file each (resources: src/resources/, prompts: src/prompts/). Each component
+// keeps its own section; add a line to yours only. The server registers exactly this list, and the
+// HTTP gate reads scopes from it.
 import type { AnyToolSpec } from '../server/tool.js';
-import type { ResourceSpec } from '../server/resource.js';
 
 // foundation
 import { hostCapabilitiesTool } from './host-capabilities.js';
@@ -14,7 +14,6 @@ import { getPolicyTool } from './get-policy.js';
 import { submitPolicyTool } from './submit-policy.js';
 import { recordOutcomeTool } from './record-outcome.js';
 import { policyHistoryTool } from './policy-history.js';
-import { policyResource } from '../repository/resource.js';
 // verifier
 import { verifyPolicyTool } from './verify-policy.js';
 import { getVerificationTool } from './get-verification.js';
@@ -40,11 +39,6 @@ export const tools: AnyToolSpec[] = [
   verifyPolicyTool, getVerificationTool, verifyTokenTool,
   // tuning
   listTunablesTool, explainTunableTool, recommendTuningsTool, validateTuningPlanTool, applyTuningPlanTool, rollbackTuningsTool, tuningHistoryTool,
-];
-
-export const resources: ResourceSpec[] = [
-  // repository
-  policyResource,
 ];
 
 export function findTool(name: string): AnyToolSpec | undefined {
