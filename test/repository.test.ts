@@ -111,15 +111,15 @@ describe('repository migrations and database files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'schedcp-repo-mig-'));
     try {
       const fresh = openDatabase(join(dir, 'fresh.db'));
-      expect(migrate(fresh, repositoryMigrations)).toEqual([1, 2]);
+      expect(migrate(fresh, repositoryMigrations)).toEqual([1, 2, 3]);
       expect(migrate(fresh, repositoryMigrations)).toEqual([]);
       fresh.close();
       const old = openDatabase(join(dir, 'old.db'));
       migrate(old, repositoryMigrations.slice(0, 1));
       old.prepare(`INSERT INTO policies (name, version, source, source_sha256, description, algorithm, metadata_json, provenance, status, created_by)
         VALUES ('legacy', 1, 'int x;', 'abc', 'd', 'a', '{}', 'imported', 'verified', 'old')`).run();
-      expect(migrate(old, repositoryMigrations)).toEqual([2]);
-      expect(old.prepare("SELECT status FROM policies WHERE name = 'legacy'").get()).toEqual({ status: 'verified' });
+      expect(migrate(old, repositoryMigrations)).toEqual([2, 3]);
+      expect(old.prepare("SELECT status, headers_json FROM policies WHERE name = 'legacy'").get()).toEqual({ status: 'verified', headers_json: null });
       old.prepare("INSERT INTO policy_deployments (policy_id, result) VALUES (1, 'success')").run();
       old.close();
     } finally { rmSync(dir, { recursive: true, force: true }); }

@@ -1,5 +1,5 @@
 // The repository's own tables. Version 1 was the first release (policies + status history);
-// version 2 added evidence, performance history and deployment outcomes. Never edit a released
+// version 2 added evidence, performance history and deployment outcomes; version 3 the policy's headers. Never edit a released
 // migration: add a new one.
 import type { Migration } from '../db/index.js';
 
@@ -61,5 +61,11 @@ export const repositoryMigrations: Migration[] = [
         detail TEXT, host TEXT,
         at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
       CREATE INDEX policy_deployments_policy ON policy_deployments(policy_id, id);`),
+  },
+  {
+    component: 'repository',
+    version: 3,
+    description: 'a policy\'s own headers (quoted includes beside its .bpf.c), stored with its source',
+    up: (db) => db.exec('ALTER TABLE policies ADD COLUMN headers_json TEXT'),
   },
 ];

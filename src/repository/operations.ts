@@ -52,6 +52,8 @@ export function getPolicy(app: App, ref: PolicyRef): Policy {
 
 export interface SubmitInput {
   source: string;
+  /** The policy's own headers for its quoted includes (name → text); the verifier checks them. */
+  headers?: Record<string, string> | undefined;
   metadata: unknown;
   parent?: string | number | undefined;
   provenance?: Extract<Provenance, 'agent-submitted' | 'imported'>;
@@ -83,7 +85,7 @@ export async function submitPolicy(app: App, input: SubmitInput, actor: Actor) {
   if (input.staticCheck ?? true) {
     try {
       const verifier = await loadVerifier();
-      staticStage = await verifier.runStaticStage(app, { source: input.source, fileName: `${metadata.name}.bpf.c` }, { signal: input.signal });
+      staticStage = await verifier.runStaticStage(app, { source: input.source, fileName: `${metadata.name}.bpf.c`, ...(input.headers ? { headers: input.headers } : {}) }, { signal: input.signal });
     } catch (error) {
       if (!(error instanceof SchedcpError && error.code === 'precondition_failed')) throw error;
       staticStage = { verdict: 'unavailable', reason: error.message };
@@ -93,7 +95,7 @@ export async function submitPolicy(app: App, input: SubmitInput, actor: Actor) {
   const policy = repo.store.transaction(() => {
     if (repo.store.byName(metadata.name)) throw new SchedcpError('already_exists', `A policy named ${quote(metadata.name)} was added meanwhile.`);
     const p = repo.store.insert({
-      name: metadata.name, version: 1, source: input.source, sourceSha256, metadata, provenance: input.provenance ?? 'agent-submitted',
+      name: metadata.name, version: 1, source: input.source, headers: input.headers, sourceSha256, metadata, provenance: input.provenance ?? 'agent-submitted',
       parentId, createdBy: actor.caller,
       objectSha256: staticStage && 'objectSha256' in staticStage ? staticStage.objectSha256 ?? null : null,
     }, 'candidate', `${input.provenance === 'imported' ? 'imported' : 'submitted'} by ${actor.caller}${staticNote}`);

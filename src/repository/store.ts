@@ -9,6 +9,8 @@ export interface Policy {
   name: string;
   version: number;
   source: string;
+  /** The policy's own headers (name relative to its folder → text), compiled with the source; absent when none. */
+  headers?: Record<string, string>;
   sourceSha256: string;
   objectSha256: string | null;
   description: string;
@@ -25,6 +27,7 @@ export interface NewPolicy {
   name: string;
   version: number;
   source: string;
+  headers?: Record<string, string> | undefined;
   sourceSha256: string;
   objectSha256?: string | null;
   metadata: PolicyMetadata;
@@ -44,6 +47,7 @@ export interface DeploymentRecord { id: number; policyId: number; result: 'succe
 function toPolicy(r: Record<string, unknown>): Policy {
   return {
     id: r.id as number, name: r.name as string, version: r.version as number, source: r.source as string,
+    ...(typeof r.headers_json === 'string' ? { headers: JSON.parse(r.headers_json) as Record<string, string> } : {}),
     sourceSha256: r.source_sha256 as string, objectSha256: (r.object_sha256 as string | null) ?? null,
     description: r.description as string, algorithm: r.algorithm as string,
     metadata: JSON.parse(r.metadata_json as string) as PolicyMetadata, provenance: r.provenance as Provenance,
@@ -89,9 +93,10 @@ export class PolicyStore {
   }
 
   insert(p: NewPolicy, initialStatus: PolicyStatus, reason: string): Policy {
-    const info = this.db.prepare(`INSERT INTO policies (name, version, source, source_sha256, object_sha256, description, algorithm, metadata_json, provenance, parent_id, status, created_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(p.name, p.version, p.source, p.sourceSha256, p.objectSha256 ?? null, p.metadata.description,
-      p.metadata.algorithm, JSON.stringify(p.metadata), p.provenance, p.parentId, initialStatus, p.createdBy);
+    const info = this.db.prepare(`INSERT INTO policies (name, version, source, source_sha256, object_sha256, description, algorithm, metadata_json, provenance, parent_id, status, created_by, headers_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(p.name, p.version, p.source, p.sourceSha256, p.objectSha256 ?? null, p.metadata.description,
+      p.metadata.algorithm, JSON.stringify(p.metadata), p.provenance, p.parentId, initialStatus, p.createdBy,
+      p.headers && Object.keys(p.headers).length > 0 ? JSON.stringify(p.headers) : null);
     const id = Number(info.lastInsertRowid);
     this.db.prepare('INSERT INTO policy_status_changes (policy_id, from_status, to_status, reason, actor) VALUES (?, NULL, ?, ?, ?)').run(id, initialStatus, reason, p.createdBy);
     return this.byId(id)!;

@@ -28,7 +28,7 @@ export interface VerificationOutcome { id: string; verdict: 'pass' | 'warn' | 'f
 interface VerifierModule {
   /** The verifier's own judgement of what its stored run says about this policy (refuses other source, static-only passes). */
   verificationOutcomeFor(app: App, id: number, policy: { id: number; sourceSha256: string; label: string }): VerificationOutcome;
-  runStaticStage(app: App, input: { source: string; fileName?: string }, options?: { signal?: AbortSignal }): Promise<StaticStageResult>;
+  runStaticStage(app: App, input: { source: string; fileName?: string; headers?: Record<string, string> }, options?: { signal?: AbortSignal }): Promise<StaticStageResult>;
   /** Records each result into the repository itself when repositoryPolicyId is given. */
   verifyPolicies(app: App, inputs: Array<{ source: string; fileName?: string; label?: string; repositoryPolicyId?: number }>, options: {
     signal?: AbortSignal; onProgress?: (done: number, total: number, message: string) => void; perf?: boolean; timeoutSeconds?: number;

@@ -10,6 +10,7 @@ export const submitPolicyTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({
     source: z.string().max(4 * 1024 * 1024).describe('The policy.bpf.c source (#include <scx/common.bpf.h>; limits.maxPolicySourceBytes applies).'),
+    headers: z.record(z.string().max(256), z.string().max(4 * 1024 * 1024)).optional().describe('The policy\'s own headers for its "quoted" includes: name (relative to the policy\'s folder, ending in .h, no ..) → text. Checked by the static stage and stored with the policy.'),
     metadata: policyMetadataSchema.describe('name, description, algorithm, targetWorkloads, useCases, tradeoffs, limitations, tunables.'),
     parent: z.union([z.string().max(64), z.number().int().min(1)]).optional().describe('Name or id of the policy this one derives from (lineage).'),
   }).strict(),
@@ -21,7 +22,7 @@ export const submitPolicyTool = defineTool({
     }).optional(),
   }),
   async run(args, { app, caller, signal }) {
-    const r = await submitPolicy(app, { source: args.source, metadata: args.metadata, parent: args.parent, signal }, { caller: caller.id, transport: caller.transport });
+    const r = await submitPolicy(app, { source: args.source, headers: args.headers, metadata: args.metadata, parent: args.parent, signal }, { caller: caller.id, transport: caller.transport });
     const s = r.staticStage;
     return {
       ...r,

@@ -13,6 +13,7 @@ export const verifyPolicyTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({
     source: z.string().max(4 * 1024 * 1024).optional().describe('Policy C source (a sched_ext BPF program including <scx/common.bpf.h>). Size limit: config limits.maxPolicySourceBytes.'),
+    headers: z.record(z.string().max(256), z.string().max(4 * 1024 * 1024)).optional().describe('With source: the policy\'s own headers for its "quoted" includes, name (relative to the policy\'s folder, ending in .h, no ..) → text, e.g. {"scx_flatcg.h": "…"}. At most 32, 256 KiB each; they are checked like the source and hashed into the evidence and the token.'),
     file_name: z.string().max(128).regex(/^[A-Za-z0-9_.-]+$/).optional().describe('A name for the source in reports, e.g. my_sched.bpf.c.'),
     policy_id: z.number().int().positive().optional().describe('Verify this repository policy version by id.'),
     policy_name: z.string().max(128).optional().describe('Verify the latest (or `version`) repository policy with this name.'),
@@ -24,15 +25,16 @@ export const verifyPolicyTool = defineTool({
   output: z.object({
     id: z.number(), verdict: z.enum(['pass', 'warn', 'fail']),
     failedStage: z.string().optional(), failureClass: z.string().optional(), reason: z.string().optional(),
-    policy: z.object({ label: z.string(), repositoryPolicyId: z.number().optional(), sourceSha256: z.string().optional(), objectSha256: z.string().optional(), opsName: z.string().optional() }),
+    policy: z.object({ label: z.string(), repositoryPolicyId: z.number().optional(), sourceSha256: z.string().optional(), headersSha256: z.string().optional(), objectSha256: z.string().optional(), opsName: z.string().optional() }),
     stages: z.array(stage), token: z.string().optional(), tokenExpiresAt: z.string().optional(), tokenModes: z.array(z.string()).optional(),
     evidenceSha256: z.string(), durationMs: z.number(), notes: z.array(z.string()),
   }),
   async run(args, ctx) {
     const given = [args.source !== undefined, args.policy_id !== undefined, args.policy_name !== undefined].filter(Boolean).length;
     if (given !== 1) throw new SchedcpError('invalid_argument', `Give exactly one of source, policy_id or policy_name (got ${given}).`);
+    if (args.headers !== undefined && args.source === undefined) throw new SchedcpError('invalid_argument', '`headers` go with `source`; a repository policy brings its own stored headers.');
     if (args.version !== undefined && args.policy_name === undefined) throw new SchedcpError('invalid_argument', '`version` only applies together with policy_name.');
-    const request: PolicyRequest = args.source !== undefined ? { source: args.source, ...(args.file_name ? { fileName: args.file_name } : {}) }
+    const request: PolicyRequest = args.source !== undefined ? { source: args.source, ...(args.headers ? { headers: args.headers } : {}), ...(args.file_name ? { fileName: args.file_name } : {}) }
       : args.policy_id !== undefined ? { policyId: args.policy_id } : { policyName: args.policy_name!, ...(args.version !== undefined ? { version: args.version } : {}) };
     return verifyPolicyRequest(ctx.app, request, {
       signal: ctx.signal, staticOnly: args.static_only, perf: args.perf, ...(args.timeout_seconds ? { timeoutSeconds: args.timeout_seconds } : {}),

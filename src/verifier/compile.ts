@@ -26,12 +26,12 @@ export function parseClangDiagnostics(text: string, policyFile: string): Diagnos
   return out;
 }
 
-export async function compileSource(app: App, source: string, workDir: string, signal?: AbortSignal): Promise<{ objectPath?: string; evidence: CompileEvidence }> {
+export async function compileSource(app: App, source: string, workDir: string, signal?: AbortSignal, policyHeaders?: Readonly<Record<string, string>>): Promise<{ objectPath?: string; evidence: CompileEvidence }> {
   const kit = await getKit(app.config);
   const started = performance.now();
   const headers = `VM kit ${kit.manifest.versions.kernelRelease} (${kit.dir})`;
   try {
-    const result = await compilePolicy(kit, { sourceText: source, name: 'policy', outDir: workDir, ...(signal ? { signal } : {}) });
+    const result = await compilePolicy(kit, { sourceText: source, name: 'policy', outDir: workDir, ...(policyHeaders ? { headers: policyHeaders } : {}), ...(signal ? { signal } : {}) });
     return { objectPath: result.objectPath, evidence: { ok: true, headers, diagnostics: parseClangDiagnostics(result.diagnostics, 'policy.bpf.c'), durationMs: performance.now() - started } };
   } catch (error) {
     if (!isSchedcpError(error) || error.code !== 'compile_failed') throw error;

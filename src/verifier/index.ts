@@ -15,6 +15,7 @@ import { checkToken, DEPLOY_MODES, type DeployMode, type TokenClaims } from './t
 
 export { verifyPolicy, verifyPolicies, verifierVersion, type VerifyInput, type VerifyOptions } from './pipeline.js';
 export { runStaticStage, staticStage } from './static-stage.js';
+export { collectHeaders, checkHeaders, HEADER_LIMITS, type Headers } from './headers.js';
 export { inspectObject, type ObjectReport } from './inspect.js';
 export { evaluateRules, loadRules, type Finding } from './rules.js';
 export { verifierMigrations, verificationStoreOf } from './store.js';
@@ -113,6 +114,11 @@ export async function verifyToken(app: App, token: string, options: TokenCheckOp
   if (row.evidenceSha256 !== check.claims.evidenceSha256 || store.storedEvidenceSha256(row.id) !== check.claims.evidenceSha256) {
     return { valid: false, reason: `the evidence of verification ${row.id} no longer matches the digest in the token`, claims: check.claims };
   }
+  // A token binds the headers compiled with the source; tokens from before headers have neither claim nor evidence of them.
+  const staticEvidence = ((row.evidence as { stages?: Array<{ stage: string; evidence?: { headersSha256?: string } }> }).stages ?? []).find((s) => s.stage === 'static')?.evidence;
+  if ((check.claims.headersSha256 ?? null) !== (staticEvidence?.headersSha256 ?? null)) {
+    return { valid: false, reason: `the token's headers digest ${check.claims.headersSha256?.slice(0, 16) ?? '(none)'} does not match the headers in verification ${row.id} (${staticEvidence?.headersSha256?.slice(0, 16) ?? 'none'})`, claims: check.claims };
+  }
   return { valid: true, claims: check.claims };
 }
 
@@ -122,13 +128,13 @@ export function objectSha256(path: string): string {
 }
 
 export type PolicyRequest =
-  | { source: string; fileName?: string }
+  | { source: string; fileName?: string; headers?: Record<string, string> }
   | { policyId: number }
   | { policyName: string; version?: number };
 
 /** Verify source text or a repository policy (by id or name); repository outcomes are recorded. */
 export async function verifyPolicyRequest(app: App, request: PolicyRequest, options: VerifyOptions = {}): Promise<Verification> {
-  if ('source' in request) return verifyPolicy(app, { source: request.source, ...(request.fileName ? { fileName: request.fileName, label: request.fileName } : {}) }, options);
+  if ('source' in request) return verifyPolicy(app, { source: request.source, ...(request.headers ? { headers: request.headers } : {}), ...(request.fileName ? { fileName: request.fileName, label: request.fileName } : {}) }, options);
   const policy = await lookupPolicy(app, 'policyId' in request ? { id: request.policyId } : { name: request.policyName, ...(request.version !== undefined ? { version: request.version } : {}) });
-  return verifyPolicy(app, { source: policy.source, fileName: `${policy.name}.bpf.c`, label: `${policy.name} v${policy.version}`, repositoryPolicyId: policy.id }, options);
+  return verifyPolicy(app, { source: policy.source, ...(policy.headers && Object.keys(policy.headers).length > 0 ? { headers: policy.headers } : {}), fileName: `${policy.name}.bpf.c`, label: `${policy.name} v${policy.version}`, repositoryPolicyId: policy.id }, options);
 }

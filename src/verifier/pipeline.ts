@@ -151,7 +151,8 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
     id, verdict, evidenceSha256, durationMs, notes,
     policy: {
       label: p.label, ...(p.input.repositoryPolicyId !== undefined ? { repositoryPolicyId: p.input.repositoryPolicyId } : {}),
-      ...(p.input.source !== undefined ? { sourceSha256: p.static.sourceSha256 } : {}), ...(p.static.objectSha256 ? { objectSha256: p.static.objectSha256 } : {}),
+      ...(p.input.source !== undefined ? { sourceSha256: p.static.sourceSha256 } : {}), ...(p.static.headersSha256 ? { headersSha256: p.static.headersSha256 } : {}),
+      ...(p.static.objectSha256 ? { objectSha256: p.static.objectSha256 } : {}),
       ...(p.static.object?.structOps[0]?.name ? { opsName: p.static.object.structOps[0].name } : {}),
     },
     stages: p.stages.map((s) => ({ stage: s.stage, verdict: s.verdict, durationMs: s.durationMs, summary: s.summary, ...(s.reason ? { reason: s.reason } : {}) })),
@@ -162,6 +163,7 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
     const iat = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {
       kid: key.kid, policySha256: p.static.objectSha256, ...(p.input.source !== undefined ? { sourceSha256: p.static.sourceSha256 } : {}),
+      ...(p.static.headersSha256 ? { headersSha256: p.static.headersSha256 } : {}),
       verifierVersion: verifierVersion(), kernelRelease: ctx.kit.manifest.versions.kernelRelease, evidenceId: id, evidenceSha256,
       iat, exp: iat + (ctx.options.tokenTtlSeconds ?? app.config.verifier.tokenTtlHours * 3600), modes,
     };

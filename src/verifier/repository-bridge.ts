@@ -4,7 +4,7 @@ import type { App } from '../app.js';
 import type { Verification } from './types.js';
 import type { PerfComparison } from './vm-stages.js';
 
-export interface RepositoryPolicy { id: number; name: string; version: number; source: string }
+export interface RepositoryPolicy { id: number; name: string; version: number; source: string; headers?: Record<string, string> }
 
 export async function lookupPolicy(app: App, ref: { id: number } | { name: string; version?: number }): Promise<RepositoryPolicy> {
   const repo = await import('../repository/index.js');

@@ -9,7 +9,8 @@ import { SchedcpError, quote } from '../errors.js';
 import { compileSource } from './compile.js';
 import { BpfObjectError, inspectObject } from './inspect.js';
 import { evaluateRules, loadRules, type Finding } from './rules.js';
-import { checkSource } from './source-check.js';
+import { checkHeaders, headerClosure, headerRecords, headersDigest, type Headers } from './headers.js';
+import { checkHeader, checkSource } from './source-check.js';
 import type { CompileEvidence, StaticStageResult } from './types.js';
 
 export const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
@@ -18,6 +19,8 @@ export const INPUT_RULES = new Set(['source_too_large', 'not_c_source']);
 
 export interface StaticInput {
   source?: string;
+  /** The policy's own headers for its quoted includes: name relative to the policy's folder → text. */
+  headers?: Headers;
   objectPath?: string;
   fileName?: string;
 }
@@ -41,12 +44,17 @@ function finish(started: number, sourceSha256: string, findings: Finding[], extr
 }
 
 /** The contract entry point: static stage over C source text. */
-export async function runStaticStage(app: App, input: { source: string; fileName?: string }, options: StaticOptions = {}): Promise<StaticStageResult> {
+export async function runStaticStage(app: App, input: { source: string; fileName?: string; headers?: Headers }, options: StaticOptions = {}): Promise<StaticStageResult> {
   return (await staticStage(app, input, options)).result;
 }
 
 export async function staticStage(app: App, input: StaticInput, options: StaticOptions = {}): Promise<StaticOutcome> {
   const started = performance.now();
+  // Bad headers are bad input: refused before any temp dir or compile.
+  if (input.headers !== undefined) {
+    if (input.source === undefined) throw new SchedcpError('invalid_argument', 'headers go with policy source text, not with a compiled object.');
+    checkHeaders(input.headers);
+  }
   const rules = loadRules();
   const timings: Record<string, number> = {};
   const ownDir = options.workDir ? undefined : mkdtempSync(join(tmpdir(), 'schedcp-verify-'));
@@ -56,17 +64,28 @@ export async function staticStage(app: App, input: StaticInput, options: StaticO
     let sourceSha256 = '';
     let compile: CompileEvidence | undefined;
     const findings: Finding[] = [];
+    let headerInfo: Partial<StaticStageResult> = {};
     if (input.source !== undefined) {
       sourceSha256 = sha256Hex(input.source);
       const t = performance.now();
-      const checked = checkSource(input.source, app.config.limits.maxPolicySourceBytes);
-      timings.sourceChecksMs = performance.now() - t;
+      const given = input.headers ?? {};
+      const checked = checkSource(input.source, app.config.limits.maxPolicySourceBytes, new Set(Object.keys(given)));
       findings.push(...checked.findings);
+      // Only the headers the source reaches are compiled, checked and hashed.
+      const used = checked.isC ? headerClosure(input.source, given) : [];
+      for (const name of used) findings.push(...checkHeader(given[name]!, { file: name, headers: new Set(Object.keys(given)) }));
+      const unused = Object.keys(given).filter((n) => !used.includes(n));
+      if (unused.length > 0) findings.push({ rule: 'header_unused', severity: 'info', message: `headers not included by the policy (not compiled, not hashed): ${unused.join(', ')}` });
+      if (used.length > 0) {
+        const records = headerRecords(given, used);
+        headerInfo = { headers: records, headersSha256: headersDigest(records) };
+      }
+      timings.sourceChecksMs = performance.now() - t;
       if (findings.some((f) => f.severity === 'error')) {
-        return { result: { ...finish(started, sourceSha256, findings, {}), timings } };
+        return { result: { ...finish(started, sourceSha256, findings, headerInfo), timings } };
       }
       const c = performance.now();
-      const compiled = await compileSource(app, input.source, workDir, options.signal);
+      const compiled = await compileSource(app, input.source, workDir, options.signal, used.length > 0 ? Object.fromEntries(used.map((n) => [n, given[n]!])) : undefined);
       timings.compileMs = performance.now() - c;
       compile = compiled.evidence;
       if (!compiled.objectPath) {
@@ -74,7 +93,7 @@ export async function staticStage(app: App, input: StaticInput, options: StaticO
         const shown = diag.slice(0, 3).map((d) => d.message).join('; ');
         findings.push(...compile.diagnostics.map((d) => ({ rule: d.severity === 'error' ? 'compile_error' : 'compile_warning', severity: d.severity === 'error' ? 'error' as const : d.severity === 'warning' ? 'warning' as const : 'info' as const, message: d.message, ...(d.line !== undefined ? { line: d.line } : {}) })));
         if (!findings.some((f) => f.severity === 'error')) findings.push({ rule: 'compile_error', severity: 'error', message: 'clang failed without a diagnostic; see compile.stderr in the evidence' });
-        return { result: { ...finish(started, sourceSha256, findings, { compile }), reason: `compile error: ${shown || 'see diagnostics'}`, failureClass: 'compile_error', timings } };
+        return { result: { ...finish(started, sourceSha256, findings, { compile, ...headerInfo }), reason: `compile error: ${shown || 'see diagnostics'}`, failureClass: 'compile_error', timings } };
       }
       for (const d of compile.diagnostics.filter((x) => x.severity === 'warning')) {
         findings.push({ rule: 'compile_warning', severity: 'warning', message: d.message, ...(d.line !== undefined ? { line: d.line } : {}) });
@@ -108,7 +127,7 @@ export async function staticStage(app: App, input: StaticInput, options: StaticO
     const result = finish(started, sourceSha256 || objectSha256, findings, {
       objectSha256, ops: evaluation.ops, metrics: evaluation.metrics, overhead: evaluation.overhead,
       object: { sizeBytes: report.sizeBytes, sections: report.sections.map((s) => s.name), hasBtf: report.hasBtf, ...(report.license !== undefined ? { license: report.license } : {}), structOps: report.structOps, maps: report.maps },
-      ...(compile ? { compile } : {}),
+      ...(compile ? { compile } : {}), ...headerInfo,
     });
     result.timings = timings;
     return { result, objectPath };

@@ -15,6 +15,8 @@ export interface TokenClaims {
   kid: string;
   policySha256: string;
   sourceSha256?: string;
+  /** Digest over the policy's own headers that were compiled with the source (absent: none; tokens before headers). */
+  headersSha256?: string;
   verifierVersion: string;
   kernelRelease: string;
   evidenceId: number;

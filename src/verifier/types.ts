@@ -34,6 +34,9 @@ export interface StaticStageResult {
   findings: Finding[];
   objectSha256?: string;
   sourceSha256: string;
+  /** The policy's own headers that were compiled (quoted includes), and one digest over them. */
+  headers?: Array<{ name: string; bytes: number; sha256: string }>;
+  headersSha256?: string;
   ops: string[];
   durationMs: number;
   compile?: CompileEvidence;
@@ -51,7 +54,7 @@ export interface Verification {
   failedStage?: StageName;
   failureClass?: FailureClass;
   reason?: string;
-  policy: { label: string; repositoryPolicyId?: number; sourceSha256?: string; objectSha256?: string; opsName?: string };
+  policy: { label: string; repositoryPolicyId?: number; sourceSha256?: string; headersSha256?: string; objectSha256?: string; opsName?: string };
   stages: StageSummary[];
   token?: string;
   tokenExpiresAt?: string;

@@ -14,6 +14,8 @@ export interface CompileInput {
   sourceText?: string;
   /** Output file stem when compiling sourceText (letters, digits, _ . -). */
   name?: string;
+  /** With sourceText: the policy's own headers (relative name → text), written beside it for its quoted includes. */
+  headers?: Readonly<Record<string, string>>;
   outDir: string;
   signal?: AbortSignal;
 }
@@ -79,9 +81,17 @@ export async function compilePolicy(kit: Kit, input: CompileInput): Promise<Comp
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(stem)) throw new SchedcpError('invalid_argument', `policy name ${quote(stem)} must be 1-64 letters, digits, _ . - characters.`);
     source = join(input.outDir, `${stem}.bpf.c`);
     await writeFile(source, input.sourceText!);
+    for (const [name, text] of Object.entries(input.headers ?? {})) {
+      // The verifier checked the names; this is the last guard before a write.
+      if (!/^\w[\w.+-]*(\/\w[\w.+-]*)*\.h$/.test(name) || name.split('/').includes('..')) throw new SchedcpError('invalid_argument', `header name ${quote(name)} must be a relative path ending in .h without ..`);
+      await mkdir(dirname(join(input.outDir, name)), { recursive: true });
+      await writeFile(join(input.outDir, name), text);
+    }
   }
   const objectPath = join(input.outDir, `${stem}.bpf.o`);
-  const sandboxed = clangSandbox(kit, source, resolve(input.outDir), [...compileFlags(kit), '-c', source, '-o', objectPath]);
+  // Quoted includes in a header in a subfolder also find the policy's other headers (folder-relative names).
+  const iquote = input.headers && Object.keys(input.headers).length > 0 ? ['-iquote', resolve(input.outDir)] : [];
+  const sandboxed = clangSandbox(kit, source, resolve(input.outDir), [...compileFlags(kit), ...iquote, '-c', source, '-o', objectPath]);
   const result = await run(sandboxed.file, sandboxed.args, {
     allowFailure: true, timeoutMs: 120_000, maxOutputBytes: 256 * 1024, ...(input.signal && { signal: input.signal }),
   });

@@ -2,13 +2,13 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { createApp } from '../../app.js';
 import { SchedcpError, isSchedcpError, quote } from '../../errors.js';
-import { getVerification, verifyPolicy } from '../../verifier/index.js';
+import { collectHeaders, getVerification, verifyPolicy } from '../../verifier/index.js';
 import { VERIFY_EXIT, exitCodeFor, formatReport } from '../../verifier/report.js';
 import type { StageResult } from '../../verifier/types.js';
 import type { CliCommand } from '../command.js';
 import { parseCommandArgs } from '../parse-args.js';
 
-const USAGE = `Usage: schedcp verify <policy.bpf.c|policy.bpf.o> [--json] [--static-only] [--no-perf] [--timeout S]
+const USAGE = `Usage: schedcp verify <policy.bpf.c|policy.bpf.o> [--json] [--static-only] [--no-perf] [--timeout S] [--include-dir DIR]...
 
 Runs the execution verifier: static checks and compile (no VM), the kernel verifier, the dynamic
 correctness suite and the performance check against the default scheduler in the micro-VM.
@@ -18,6 +18,10 @@ A pass prints a signed deployment token.
   --static-only   stop after the static stage (no VM; no token)
   --no-perf       skip the performance check (token allows canary deploys only)
   --timeout S     wall-clock limit for the VM run in seconds (5-3600)
+  --include-dir D more folders for the policy's "quoted" headers (repeatable); the source's
+                  own folder is always searched first. Only headers inside these folders (after
+                  resolving symlinks) are read; they are checked, hashed into the evidence and
+                  the token, and compiled as copies (clang sees nothing else of the host).
 
 Exit codes: 0 pass (or warn), 2 bad arguments or input that is not a policy,
   10 compile error, 11 static rule failure, 12 kernel verifier rejection,
@@ -39,6 +43,7 @@ export const verifyCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       json: { type: 'boolean' }, 'static-only': { type: 'boolean' }, 'no-perf': { type: 'boolean' }, timeout: { type: 'string' },
+      'include-dir': { type: 'string', multiple: true },
     }, true);
     if (positionals.length !== 1) throw new SchedcpError('invalid_argument', `Expected exactly one policy file (.bpf.c source or .bpf.o object), got ${positionals.length}. ${USAGE.split('\n')[0]}`);
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
@@ -54,7 +59,12 @@ export const verifyCommand: CliCommand = {
       if (!object && size > app.config.limits.maxPolicySourceBytes) {
         throw new SchedcpError('invalid_argument', `${quote(positionals[0])} is ${size} bytes; policy sources may be at most ${app.config.limits.maxPolicySourceBytes} bytes (config limits.maxPolicySourceBytes).`);
       }
-      const input = object ? { objectPath: path, label: basename(path) } : { source: readFileSync(path, 'utf8'), fileName: basename(path), label: basename(path) };
+      const includeDirs = values['include-dir'] ?? [];
+      if (object && includeDirs.length > 0) throw new SchedcpError('invalid_argument', `--include-dir applies to policy source, but ${quote(positionals[0])} is a compiled object.`);
+      const headers = object ? {} : collectHeaders(path, includeDirs);
+      const input = object ? { objectPath: path, label: basename(path) } : {
+        source: readFileSync(path, 'utf8'), fileName: basename(path), label: basename(path), ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      };
       const verification = await verifyPolicy(app, input, {
         staticOnly: values['static-only'] ?? false, perf: !(values['no-perf'] ?? false), ...(timeout ? { timeoutSeconds: timeout } : {}),
         onProgress: values.json ? undefined : (_done, _total, message) => io.err(`… ${message}`),
