@@ -31,7 +31,12 @@ export async function searchPolicies(app: App, input: SearchInput) {
   const repo = repositoryOf(app);
   const index = await repo.ready();
   const limit = input.limit ?? 5;
-  const result = await index.search(query, { limit, filter: repo.searchFilter(input) });
+  // Status and target workloads come from the store, so a status change re-ranks without re-indexing.
+  const describe = (name: string) => {
+    const p = repo.store.byName(name);
+    return p && { status: p.status, fields: { target_workloads: p.metadata.targetWorkloads.join(', '), use_cases: p.metadata.useCases.join('\n') } };
+  };
+  const result = await index.search(query, { limit, filter: repo.searchFilter(input), describe });
   return {
     embedding: { provider: result.provider, modelId: result.modelId },
     hits: result.hits.map((h) => {
@@ -39,7 +44,7 @@ export async function searchPolicies(app: App, input: SearchInput) {
       return {
         id: p.id, name: p.name, version: p.version, status: p.status, targetWorkloads: p.metadata.targetWorkloads,
         summary: p.description.length > 200 ? `${p.description.slice(0, 197)}...` : p.description,
-        score: Number(h.score.toFixed(5)), reason: h.reason, matchedFields: h.matchedFields,
+        score: Number(h.score.toFixed(5)), reason: h.reason, decidedBy: h.decidedBy, matchedFields: h.matchedFields,
       };
     }),
     timings: result.timings,

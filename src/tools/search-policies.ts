@@ -5,7 +5,7 @@ import { searchPolicies, STATUSES } from '../repository/index.js';
 export const searchPoliciesTool = defineTool({
   name: 'search_policies',
   title: 'Search sched_ext policies',
-  description: 'Find sched_ext scheduling policies in the repository by describing the workload or goal in plain language (e.g. "parallel compilation throughput", "low tail latency for interactive web requests"). Hybrid ranking: semantic embedding similarity fused with keyword BM25 over names, descriptions and code identifiers. Each hit says why it matched; the embedding provider in use is reported. Use get_policy for details.',
+  description: 'Find sched_ext scheduling policies in the repository by describing the workload or goal in plain language (e.g. "parallel compilation throughput", "low tail latency for interactive web requests"). Hybrid ranking: keyword evidence weighed by field (target workloads and use cases above description text, with a small domain vocabulary: build/compile → throughput, parallel; p99/jitter/stutter → latency, interactive), semantic embedding similarity and BM25, fused by rank; verified/promoted policies win close calls, quarantined ones sink. Each hit names the evidence that decided it; the embedding provider in use is reported. Use get_policy for details.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({
@@ -19,9 +19,9 @@ export const searchPoliciesTool = defineTool({
     embedding: z.object({ provider: z.string(), modelId: z.string() }),
     hits: z.array(z.object({
       id: z.number(), name: z.string(), version: z.number(), status: z.string(), targetWorkloads: z.array(z.string()),
-      summary: z.string(), score: z.number(), reason: z.string(), matchedFields: z.array(z.string()),
+      summary: z.string(), score: z.number(), reason: z.string(), decidedBy: z.string(), matchedFields: z.array(z.string()),
     })),
-    timings: z.object({ embedMs: z.number(), vectorMs: z.number(), textMs: z.number(), totalMs: z.number() }),
+    timings: z.object({ embedMs: z.number(), embedCached: z.boolean(), vectorMs: z.number(), textMs: z.number(), fuseMs: z.number(), totalMs: z.number() }),
   }),
   async run(args, { app }) {
     return searchPolicies(app, args);

@@ -6,7 +6,8 @@ import type { Db, Migration } from '../../db/index.js';
 import { migrate } from '../../db/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import type { Embedder } from './embedder.js';
-import { explain, ftsExpression, matchedFields, queryTerms, reciprocalRankFusion, type Ranked } from './text.js';
+import { expandTerms, fieldEvidence, fuse, reason, type FieldEvidence, type FusedHit } from './rank.js';
+import { ftsExpression, queryTerms, type Ranked } from './text.js';
 
 export interface IndexField { name: string; /** BM25 column weight. */ weight: number }
 
@@ -25,6 +26,8 @@ export interface SearchHit {
   textRank?: number;
   similarity?: number;
   matchedFields: string[];
+  /** Which evidence contributed most: field-weighted keywords, the semantic neighbour, or raw BM25. */
+  decidedBy: 'fields' | 'semantic' | 'keywords';
   reason: string;
 }
 
@@ -36,13 +39,21 @@ export interface SearchOptions {
   candidates?: number;
   /** Skip embedding the query (benchmarks measure search apart from the query embedding). */
   queryVector?: Float32Array;
+  /**
+   * The caller's view of a candidate: its status (the ranking prefers verified/promoted in close
+   * calls and sinks quarantined/retired) and extra evidence fields (e.g. target_workloads).
+   */
+  describe?: (key: string) => { status?: string; fields?: Record<string, string> } | undefined;
+  /** fused (default): field evidence + semantic + BM25 with query expansion; rrf: plain RRF of vector and BM25; vector or text alone (quality baselines). */
+  mode?: 'fused' | 'rrf' | 'vector' | 'text';
 }
 
 export interface SearchResult {
   hits: SearchHit[];
   provider: Embedder['provider'];
   modelId: string;
-  timings: { embedMs: number; vectorMs: number; textMs: number; totalMs: number };
+  /** embedCached: the query's vector came from the per-index cache (embedMs then ~0). */
+  timings: { embedMs: number; embedCached: boolean; vectorMs: number; textMs: number; fuseMs: number; totalMs: number };
 }
 
 const loaded = new WeakSet<Db>();
@@ -96,8 +107,13 @@ export function hybridIndexMigrations(namespace: string, fields: readonly IndexF
   }];
 }
 
+const QUERY_CACHE_SIZE = 256;
+interface Statement { all(...params: unknown[]): unknown[]; get(...params: unknown[]): unknown }
+
 export class HybridIndex {
   private readonly t: string;
+  private readonly statements = new Map<string, Statement>();
+  private readonly queryCache = new Map<string, Float32Array>();
 
   private constructor(private readonly db: Db, readonly namespace: string, readonly fields: readonly IndexField[], readonly embedder: Embedder) {
     this.t = `search_${namespace}`;
@@ -216,32 +232,50 @@ export class HybridIndex {
    * reports recall against brute-force float search.
    */
   nearest(queryVector: Float32Array, k: number): Array<{ id: number; distance: number; key: string }> {
-    const ids = (this.db.prepare(`SELECT rowid AS id FROM ${this.t}_q8 WHERE q MATCH vec_int8(?) AND k = ?`)
+    const ids = (this.stmt(`SELECT rowid AS id FROM ${this.t}_q8 WHERE q MATCH vec_int8(?) AND k = ?`)
       .all(blob(quantizeInt8(queryVector)), k + RERANK_EXTRA) as Array<{ id: number }>).map((r) => r.id);
-    return this.db.prepare(`SELECT v.id AS id, vec_distance_l2(v.embedding, ?) AS distance, d.key AS key FROM ${this.t}_vec v
+    return this.stmt(`SELECT v.id AS id, vec_distance_l2(v.embedding, ?) AS distance, d.key AS key FROM ${this.t}_vec v
       JOIN ${this.t}_docs d ON d.id = v.id WHERE v.id IN (SELECT value FROM json_each(?)) ORDER BY distance LIMIT ?`)
       .all(blob(queryVector), JSON.stringify(ids), k) as Array<{ id: number; distance: number; key: string }>;
   }
 
+  private stmt(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, st = this.db.prepare(sql) as unknown as Statement);
+    return st;
+  }
+
+  /** The query's embedding, from a small per-index LRU cache when the same text was asked before. */
+  private async queryVector(query: string): Promise<{ vector: Float32Array; cached: boolean }> {
+    const hit = this.queryCache.get(query);
+    if (hit) { this.queryCache.delete(query); this.queryCache.set(query, hit); return { vector: hit, cached: true }; }
+    const [vector] = await this.embedder.embed([query]);
+    this.queryCache.set(query, vector!);
+    if (this.queryCache.size > QUERY_CACHE_SIZE) this.queryCache.delete(this.queryCache.keys().next().value!);
+    return { vector: vector!, cached: false };
+  }
+
   async search(query: string, options: SearchOptions): Promise<SearchResult> {
     const started = performance.now();
+    const mode = options.mode ?? 'fused';
     // RRF over the top few dozen of each list settles the first ranks; filters discard hits, so fetch more.
     const candidates = options.candidates ?? (options.filter ? Math.max(100, options.limit * 10) : Math.max(30, options.limit * 3));
-    const queryVector = options.queryVector ?? (await this.embedder.embed([query]))[0]!;
+    const embedded = options.queryVector ? { vector: options.queryVector, cached: false } : mode === 'text' ? undefined : await this.queryVector(query);
     const embedMs = performance.now() - started;
 
     const v0 = performance.now();
-    const vecRows = this.nearest(queryVector, candidates);
+    const vecRows = embedded ? this.nearest(embedded.vector, candidates) : [];
     const vectorMs = performance.now() - v0;
 
     const t0 = performance.now();
     const terms = queryTerms(query);
-    const expr = ftsExpression(terms);
-    const weights = this.fields.map((f) => f.weight).join(', ');
-    const textRows = expr === undefined ? [] : this.db.prepare(`SELECT d.key AS key FROM ${this.t}_fts f JOIN ${this.t}_docs d ON d.id = f.rowid
-      WHERE ${this.t}_fts MATCH ? ORDER BY bm25(${this.t}_fts, ${weights}) LIMIT ?`).all(expr, candidates) as Array<{ key: string }>;
+    const weighted = mode === 'fused' ? expandTerms(query, terms) : terms.map((term) => ({ term, weight: 1, expanded: false }));
+    const expr = ftsExpression(weighted.map((w) => w.term));
+    const textRows = expr === undefined || mode === 'vector' ? [] : this.stmt(`SELECT d.key AS key FROM ${this.t}_fts f JOIN ${this.t}_docs d ON d.id = f.rowid
+      WHERE ${this.t}_fts MATCH ? ORDER BY bm25(${this.t}_fts, ${this.fields.map((f) => f.weight).join(', ')}) LIMIT ?`).all(expr, candidates) as Array<{ key: string }>;
     const textMs = performance.now() - t0;
 
+    const f0 = performance.now();
     // A key usually comes back from both sides; the caller's filter (a store lookup, and with
     // minScore a bootstrap per workload) runs once per key.
     const verdicts = new Map<string, boolean>();
@@ -261,24 +295,40 @@ export class HybridIndex {
     }
     const textRanked: Ranked[] = [];
     for (const r of textRows) if (accept(r.key)) textRanked.push({ key: r.key, rank: textRanked.length + 1 });
-    const fused = [...reciprocalRankFusion([vectorRanked, textRanked])].sort((a, b) => b[1] - a[1]).slice(0, options.limit);
 
+    const keys = new Set([...vectorRanked.map((r) => r.key), ...textRanked.map((r) => r.key)]);
+    const getFields = this.stmt(`SELECT fields_json FROM ${this.t}_docs WHERE key = ?`);
+    const evidence = new Map<string, FieldEvidence>();
+    const status = new Map<string, string>();
+    if (mode === 'fused' || mode === 'rrf') {
+      for (const key of keys) {
+        const described = options.describe?.(key);
+        if (described?.status) status.set(key, described.status);
+        const fields = { ...(JSON.parse((getFields.get(key) as { fields_json: string }).fields_json) as Record<string, string>), ...described?.fields };
+        evidence.set(key, fieldEvidence(weighted, fields));
+      }
+    }
     const vRank = new Map(vectorRanked.map((r) => [r.key, r.rank]));
     const tRank = new Map(textRanked.map((r) => [r.key, r.rank]));
-    const getFields = this.db.prepare(`SELECT fields_json FROM ${this.t}_docs WHERE key = ?`);
-    const hits = fused.map(([key, score]): SearchHit => {
-      const fields = tRank.has(key) ? matchedFields(terms, JSON.parse((getFields.get(key) as { fields_json: string }).fields_json) as Record<string, string>) : [];
+    let fused: FusedHit[];
+    if (mode === 'fused') fused = fuse({ vector: vectorRanked, text: textRanked, evidence, similarity, status });
+    else if (mode === 'rrf') fused = fuse({ vector: vectorRanked, text: textRanked, evidence: new Map(), similarity }, { vector: 1, text: 1, fields: 0 });
+    else fused = (mode === 'vector' ? vectorRanked : textRanked).map((r) => ({ key: r.key, score: 1 / (60 + r.rank), parts: { vector: 0, text: 0, fields: 0 }, decidedBy: mode === 'vector' ? 'semantic' : 'keywords', statusFactor: 1 }));
+    const hits = fused.slice(0, options.limit).map((h): SearchHit => {
+      const ev = evidence.get(h.key);
       return {
-        key, score,
-        ...(vRank.has(key) && { vectorRank: vRank.get(key), similarity: similarity.get(key) }),
-        ...(tRank.has(key) && { textRank: tRank.get(key) }),
-        matchedFields: fields.map((f) => f.field),
-        reason: explain(similarity.get(key), vRank.get(key), fields),
+        key: h.key, score: h.score,
+        ...(vRank.has(h.key) && { vectorRank: vRank.get(h.key), similarity: similarity.get(h.key) }),
+        ...(tRank.has(h.key) && { textRank: tRank.get(h.key) }),
+        matchedFields: ev?.fields.map((f) => f.field) ?? [],
+        decidedBy: h.decidedBy,
+        reason: reason(h, ev, similarity.get(h.key), vRank.get(h.key), status.get(h.key)),
       };
     });
+    const fuseMs = performance.now() - f0;
     return {
       hits, provider: this.embedder.provider, modelId: this.embedder.modelId,
-      timings: { embedMs, vectorMs, textMs, totalMs: performance.now() - started },
+      timings: { embedMs, embedCached: embedded?.cached ?? false, vectorMs, textMs, fuseMs, totalMs: performance.now() - started },
     };
   }
 }

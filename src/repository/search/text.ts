@@ -50,10 +50,3 @@ export function reciprocalRankFusion(lists: ReadonlyArray<readonly Ranked[]>, k 
   }
   return scores;
 }
-
-export function explain(similarity: number | undefined, vectorRank: number | undefined, fields: Array<{ field: string; terms: string[] }>): string {
-  const parts: string[] = [];
-  if (vectorRank !== undefined && similarity !== undefined) parts.push(`semantic match #${vectorRank} (cosine ${similarity.toFixed(2)})`);
-  if (fields.length > 0) parts.push(`keywords in ${fields.map((f) => `${f.field} [${f.terms.join(', ')}]`).join('; ')}`);
-  return parts.join('; ') || 'weak match';
-}
