@@ -26,6 +26,8 @@ import { validateTuningPlanTool } from './validate-tuning-plan.js';
 import { applyTuningPlanTool } from './apply-tuning-plan.js';
 import { rollbackTuningsTool } from './rollback-tunings.js';
 import { tuningHistoryTool } from './tuning-history.js';
+// deployer
+import { deployPolicyTool } from './deploy-policy.js'; import { deploymentStatusTool } from './deployment-status.js'; import { promoteDeploymentTool } from './promote-deployment.js'; import { rollbackDeploymentTool } from './rollback-deployment.js'; import { listDeploymentsTool } from './list-deployments.js'; import { listNodesTool } from './list-nodes.js'; import { startNodeTool } from './start-node.js'; import { stopNodeTool } from './stop-node.js';
 
 export const tools: AnyToolSpec[] = [
   // foundation
@@ -39,6 +41,8 @@ export const tools: AnyToolSpec[] = [
   verifyPolicyTool, getVerificationTool, verifyTokenTool,
   // tuning
   listTunablesTool, explainTunableTool, recommendTuningsTool, validateTuningPlanTool, applyTuningPlanTool, rollbackTuningsTool, tuningHistoryTool,
+  // deployer
+  deployPolicyTool, deploymentStatusTool, promoteDeploymentTool, rollbackDeploymentTool, listDeploymentsTool, listNodesTool, startNodeTool, stopNodeTool,
 ];
 
 export function findTool(name: string): AnyToolSpec | undefined {

@@ -16,6 +16,9 @@ import { verifyCommand } from './verify.js';
 // tuning
 import { tuneCommand } from './tune.js';
 import { evalCommand } from './eval.js';
+// deployer
+import { deployCommand } from './deploy.js';
+import { nodeCommand } from './node.js';
 
 export const commands: CliCommand[] = [
   // foundation
@@ -34,4 +37,7 @@ export const commands: CliCommand[] = [
   // tuning
   tuneCommand,
   evalCommand,
+  // deployer
+  deployCommand,
+  nodeCommand,
 ];
