@@ -6,6 +6,7 @@ import { loadConfig, type Config } from './config/index.js';
 import { openDatabase, migrate, type Db, type Migration } from './db/index.js';
 import { AuditLog, auditMigrations } from './audit/index.js';
 import { stderrLogger, type Logger } from './server/logger.js';
+import { repairOnStart } from './remediation/startup.js';
 
 export interface App {
   readonly config: Config;
@@ -53,5 +54,7 @@ export function createApp(options: CreateAppOptions = {}): App {
       db.close();
     },
   };
+  // Actions an earlier schedcp left applied (it crashed or was killed) are reverted on this start.
+  repairOnStart(app);
   return app;
 }

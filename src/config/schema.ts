@@ -81,6 +81,21 @@ export const configSchema = z.object({
     /** Narrow the knowledge base's allow-list to these keys (empty: the whole KB). */
     allow: z.array(z.string()).default([]),
   }).strict().default({ liveApply: false, allow: [] }),
+  remediation: z.object({
+    /** Name of the subtree schedcp creates under each cgroup hierarchy for the cgroups it moves processes into. */
+    cgroupRoot: z.string().regex(/^\/[A-Za-z0-9_.-]+$/, 'one path segment such as "/schedcp"').default('/schedcp'),
+    /** Cgroup roots (paths inside a hierarchy, e.g. "/batch.slice") whose cgroups adjust_cgroup may change; schedcp's own root is always allowed. */
+    allowedCgroupRoots: z.array(z.string().regex(/^\/[A-Za-z0-9_.:@\/-]*$/)).default([]),
+    /** Owners besides the server's own uid whose processes may be adjusted. */
+    allowedUids: z.array(z.number().int().min(0)).default([]),
+    allowAnyUser: z.boolean().default(false),
+    defaultTtlSeconds: z.number().int().min(1).max(86_400).default(600),
+    maxTtlSeconds: z.number().int().min(1).max(86_400).default(3600),
+    maxNiceStep: z.number().int().min(1).max(19).default(10),
+    minCpuPercent: z.number().min(1).max(100).default(10),
+    minCpuWeight: z.number().int().min(1).max(10_000).default(10),
+    rateLimit: z.object({ actions: z.number().int().min(1).default(3), perSeconds: z.number().int().min(1).default(60) }).strict().default({ actions: 3, perSeconds: 60 }),
+  }).strict().default({ cgroupRoot: '/schedcp', allowedCgroupRoots: [], allowedUids: [], allowAnyUser: false, defaultTtlSeconds: 600, maxTtlSeconds: 3600, maxNiceStep: 10, minCpuPercent: 10, minCpuWeight: 10, rateLimit: { actions: 3, perSeconds: 60 } }),
   deploy: z.object({
     enabled: z.boolean().default(false),
   }).strict().default({ enabled: false }),

@@ -67,7 +67,8 @@ export function classifyCapabilities(facts: HostFacts, extras: { attach?: Attach
   const v2 = facts.cgroupMounts.filter((m) => m.type === 'cgroup2');
   const v1 = facts.cgroupMounts.filter((m) => m.type === 'cgroup');
   const layout = v1.length && v2.length ? 'hybrid' : v2.length ? 'v2' : v1.length ? 'v1' : 'none';
-  add('cgroup', layout !== 'none', `cgroup layout: ${layout}${v2[0] ? ` (v2 at ${v2[0].path})` : ''}`, 'filesystem');
+  const perController = facts.cgroupControllers?.map((c) => `${c.controller}: ${c.detail}`).join('; ');
+  add('cgroup', layout !== 'none', `cgroup layout: ${layout}${v2[0] ? ` (v2 at ${v2[0].path})` : ''}${perController ? `; per controller: ${perController}` : ''}`, 'filesystem');
   const qemu = facts.binaries['qemu-system-x86_64'];
   add('qemu', Boolean(qemu), qemu ? `${qemu} (TCG emulation always available)` : 'qemu-system-x86_64 missing: run scripts/setup.sh (package qemu-system-x86); no verification in the micro-VM', 'binary');
   add('kvm', facts.devKvm, facts.devKvm ? '/dev/kvm is accessible: the VM runner tries KVM first and falls back to TCG if it fails' : 'no usable /dev/kvm: micro-VMs run under TCG emulation (slower; timings judge correctness, not fine performance)', 'filesystem');

@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync 
 import { gunzipSync } from 'node:zlib';
 import { release } from 'node:os';
 import { which } from '../exec/index.js';
+import { detectCgroupControllers, type CgroupControllerLayout } from './cgroups.js';
 
 export interface HostFacts {
   kernelRelease: string;
@@ -22,6 +23,8 @@ export interface HostFacts {
   psiFiles: string[];
   psiReadable: boolean;
   cgroupMounts: Array<{ type: string; path: string }>;
+  /** Which cgroup version serves cpu, memory and io (absent in hand-built facts). */
+  cgroupControllers?: CgroupControllerLayout[];
   devKvm: boolean;
   binaries: Record<string, string | undefined>;
 }
@@ -90,6 +93,7 @@ export function gatherHostFacts(): HostFacts {
     // PSI can be compiled in but disabled at boot (psi=0 / PSI_DEFAULT_DISABLED): reading tells.
     psiReadable: psiFiles.length > 0 && read('/proc/pressure/cpu') !== undefined,
     cgroupMounts: mounts.filter((m) => m.type === 'cgroup' || m.type === 'cgroup2').map((m) => ({ type: m.type, path: m.path })),
+    cgroupControllers: detectCgroupControllers(),
     devKvm: existsSync('/dev/kvm') && statSync('/dev/kvm').isCharacterDevice() && canOpenReadWrite('/dev/kvm'),
     binaries,
   };

@@ -2,6 +2,7 @@ import { gatherHostFacts, type HostFacts } from './facts.js';
 import { classifyCapabilities, type AttachTests, type Capability, type KitStatus } from './capabilities.js';
 
 export { gatherHostFacts, parseKernelConfig, parseMounts, type HostFacts } from './facts.js';
+export { classifyCgroupControllers, detectCgroupControllers, V1_SUBSYSTEM, type CgroupController, type CgroupControllerLayout } from './cgroups.js';
 export { classifyCapabilities, type Capability, type CapabilityName, type AttachTests, type KitStatus } from './capabilities.js';
 
 /** Where contributors look for their state (the VM kit lives in the cache dir). */
