@@ -26,6 +26,11 @@ import { validateTuningPlanTool } from './validate-tuning-plan.js';
 import { applyTuningPlanTool } from './apply-tuning-plan.js';
 import { rollbackTuningsTool } from './rollback-tunings.js';
 import { tuningHistoryTool } from './tuning-history.js';
+// remediation
+import { adjustProcessTool } from './adjust-process.js';
+import { adjustCgroupTool } from './adjust-cgroup.js';
+import { listAdjustmentsTool } from './list-adjustments.js';
+import { revertAdjustmentTool } from './revert-adjustment.js';
 // deployer
 import { deployPolicyTool } from './deploy-policy.js'; import { deploymentStatusTool } from './deployment-status.js'; import { promoteDeploymentTool } from './promote-deployment.js'; import { rollbackDeploymentTool } from './rollback-deployment.js'; import { listDeploymentsTool } from './list-deployments.js'; import { listNodesTool } from './list-nodes.js'; import { startNodeTool } from './start-node.js'; import { stopNodeTool } from './stop-node.js';
 
@@ -41,6 +46,8 @@ export const tools: AnyToolSpec[] = [
   verifyPolicyTool, getVerificationTool, verifyTokenTool,
   // tuning
   listTunablesTool, explainTunableTool, recommendTuningsTool, validateTuningPlanTool, applyTuningPlanTool, rollbackTuningsTool, tuningHistoryTool,
+  // remediation
+  adjustProcessTool, adjustCgroupTool, listAdjustmentsTool, revertAdjustmentTool,
   // deployer
   deployPolicyTool, deploymentStatusTool, promoteDeploymentTool, rollbackDeploymentTool, listDeploymentsTool, listNodesTool, startNodeTool, stopNodeTool,
 ];

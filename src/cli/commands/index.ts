@@ -16,6 +16,8 @@ import { verifyCommand } from './verify.js';
 // tuning
 import { tuneCommand } from './tune.js';
 import { evalCommand } from './eval.js';
+// remediation
+import { actCommand } from './act.js';
 // deployer
 import { deployCommand } from './deploy.js';
 import { nodeCommand } from './node.js';
@@ -37,6 +39,8 @@ export const commands: CliCommand[] = [
   // tuning
   tuneCommand,
   evalCommand,
+  // remediation
+  actCommand,
   // deployer
   deployCommand,
   nodeCommand,
