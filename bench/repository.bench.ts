@@ -18,6 +18,9 @@ import { openDatabase } from '../src/db/index.js';
 import { HashingEmbedder, HybridIndex, normalize, type Embedder, type IndexDoc } from '../src/repository/search/index.js';
 import { loadUseLiteEmbedder } from '../src/repository/search/use-lite.js';
 import { seededRandom, summarize } from '../src/stats/index.js';
+import { repositoryOf, searchPolicies } from '../src/repository/index.js';
+import { QUALITY_QUERIES, USER_PHRASED_QUERIES, qualityByMode } from '../src/repository/search/quality.js';
+import { makeTestApp } from '../src/repository/test-app.js';
 
 const TOPIC_WORDS = [
   'throughput batch parallel compile', 'interactive latency desktop wakeup', 'fair share weight nice', 'cache llc locality l3',
@@ -32,7 +35,8 @@ const TOPIC_WORDS = [
   'real-time trading low jitter', 'render farm frames parallel', 'thermal throttling aware', 'mixed batch and interactive',
 ];
 const FILLER = 'queue slice vtime dispatch kick idle select enqueue runnable tunable policy scheduler cpu task thread core domain balance migrate'.split(' ');
-const SIZES = [100, 1_000, 10_000, 100_000];
+// SCHEDCP_BENCH_SEARCH_SIZES=1000,10000 keeps a run short on a shared machine.
+const SIZES = (process.env.SCHEDCP_BENCH_SEARCH_SIZES ?? '100,1000,10000,100000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const QUERIES_PER_SIZE = 40;
 const SIGMA = 0.03;
 
@@ -66,18 +70,56 @@ async function throughput(e: Embedder, n: number): Promise<number> {
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-/** How many of `ids` (document ids are 1-based insertion order) are in the exact cosine top 10. */
+/** Exact cosine top k by a plain scan (document ids are 1-based insertion order). */
+function exactTop(vectors: readonly Float32Array[], q: Float32Array, k: number): number[] {
+  const best: Array<[number, number]> = [];
+  for (let i = 0; i < vectors.length; i++) {
+    const v = vectors[i]!;
+    let dot = 0;
+    for (let d = 0; d < v.length; d++) dot += v[d]! * q[d]!;
+    if (best.length < k || dot > best[best.length - 1]![1]) {
+      best.push([i + 1, dot]);
+      best.sort((a, b) => b[1] - a[1]);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best.map(([id]) => id);
+}
+const topicOfId = (id: number) => (id - 1) % TOPIC_WORDS.length;
+
+/** How many of `ids` are in the exact cosine top 10. */
 function overlapWithExact(ids: number[], vectors: readonly Float32Array[], q: Float32Array): number {
-  const scored = vectors.map((v, i) => { let dot = 0; for (let d = 0; d < v.length; d++) dot += v[d]! * q[d]!; return [i + 1, dot] as const; });
-  scored.sort((a, b) => b[1] - a[1]);
-  const top = new Set(scored.slice(0, 10).map(([id]) => id));
+  const top = new Set(exactTop(vectors, q, 10));
   return ids.filter((id) => top.has(id)).length;
+}
+
+/** Top-1/top-3/MRR of each ranking mode over the built-in library and the quality query set, per provider. */
+async function libraryQuality(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const embedding of ['use-lite', 'hashing'] as const) {
+    const t = makeTestApp({ repository: { embedding } });
+    try {
+      const index = await repositoryOf(t.app).ready();
+      const r = await qualityByMode(async (query, mode) => mode === 'fused'
+        ? (await searchPolicies(t.app, { query, limit: 10 })).hits.map((h) => h.name)
+        : (await index.search(query, { limit: 10, mode })).hits.map((h) => h.key));
+      out[embedding] = Object.fromEntries(Object.entries(r).map(([mode, q]) => [mode, { top1: q.top1, top3: q.top3, mrr: q.mrr, misses: q.misses }]));
+      // The tool path with the query embedding cached (a repeated query) vs not.
+      const probe = `cache timing probe ${Date.now()}`;
+      const cold = await searchPolicies(t.app, { query: probe, limit: 5 });
+      const again = await searchPolicies(t.app, { query: probe, limit: 5 });
+      out[`${embedding}QueryEmbedMs`] = { uncached: r2(cold.timings.embedMs), cached: r2(again.timings.embedMs), cachedFlag: again.timings.embedCached, searchTotalMsCached: r2(again.timings.totalMs) };
+    } finally { await t.close(); }
+  }
+  return { queries: QUALITY_QUERIES.length, userPhrased: USER_PHRASED_QUERIES.length, ...out };
 }
 
 export async function benchRepository(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'schedcp-bench-repo-'));
   const load0 = loadavg()[0]!;
   try {
+    const quality = await libraryQuality();
+    process.stderr.write(`bench repository: quality ${JSON.stringify(quality)}\n`);
     const t0 = performance.now();
     const useLite = await loadUseLiteEmbedder();
     await useLite.embed(['warm up']);
@@ -108,6 +150,10 @@ export async function benchRepository(): Promise<Record<string, unknown>> {
       have = size;
       const excl: number[] = [];
       const incl: number[] = [];
+      const fullScanMs: number[] = [];
+      const ftsOnlyMs: number[] = [];
+      let fullScanRelevant = 0;
+      let ftsRelevant = 0;
       const vectorMs: number[] = [];
       const textMs: number[] = [];
       let relevant = 0;
@@ -123,6 +169,14 @@ export async function benchRepository(): Promise<Record<string, unknown>> {
         possible += Math.min(10, Math.floor(size / TOPIC_WORDS.length) + (topic < size % TOPIC_WORDS.length ? 1 : 0));
         if (q < 10) vectorOverlap += overlapWithExact(index.nearest(queryVecs[topic]!, 10).map((n) => n.id), all, queryVecs[topic]!);
         if (q < 10) incl.push((await index.search(queryTexts[topic]!, { limit: 10 })).timings.totalMs);
+        // Peers on the same data: a plain exact scan of the same vectors (JS, float cosine) and FTS5 alone.
+        const s0 = performance.now();
+        const scanTop = exactTop(all, queryVecs[topic]!, 10);
+        fullScanMs.push(performance.now() - s0);
+        fullScanRelevant += scanTop.filter((id) => topicOfId(id) === topic).length;
+        const fts = await index.search(queryTexts[topic]!, { limit: 10, mode: 'text' });
+        ftsOnlyMs.push(fts.timings.totalMs);
+        ftsRelevant += fts.hits.filter((h) => h.key.startsWith(`t${topic}_`)).length;
       }
       const e = summarize(excl);
       const i = summarize(incl);
@@ -131,6 +185,10 @@ export async function benchRepository(): Promise<Record<string, unknown>> {
         searchInclEmbedMs: { p50: r2(i.p50), p95: r2(i.p95) },
         vectorMsP50: r2(summarize(vectorMs).p50), textMsP50: r2(summarize(textMs).p50),
         topicRecallAt10: r2(relevant / possible),
+        peers: {
+          exactFullScanMs: { p50: r2(summarize(fullScanMs).p50), p95: r2(summarize(fullScanMs).p95) }, exactFullScanTopicRecallAt10: r2(fullScanRelevant / possible),
+          fts5OnlyMs: { p50: r2(summarize(ftsOnlyMs).p50), p95: r2(summarize(ftsOnlyMs).p95) }, fts5OnlyTopicRecallAt10: r2(ftsRelevant / possible),
+        },
         vectorRecallAt10: r2(vectorOverlap / (10 * Math.min(10, QUERIES_PER_SIZE))),
         insertDocsPerSec: Math.round(insertPerSec),
       };
@@ -145,9 +203,11 @@ export async function benchRepository(): Promise<Record<string, unknown>> {
     return {
       // Other work on the machine inflates every latency here; the load average says how much.
       loadAverage1m: { atStart: r2(load0), atEnd: r2(loadavg()[0]!) },
-      method: 'USE-lite vectors of 40 topic descriptions + seeded Gaussian noise (sigma 0.03/dim), synthetic keyword fields; sqlite-vec int8 KNN (k+10) re-ranked on exact float vectors (L2 on unit vectors = cosine order) + FTS5 BM25, RRF k=60',
+      qualityMethod: 'built-in library (8 policies), quality query set (descriptive + held-out user-phrased queries); fused = the tool path (field evidence + semantic + BM25 with vocabulary, status prior), rrf = plain RRF of vector and BM25, vector = embedding KNN alone, text = FTS5 BM25 alone',
+      method: 'USE-lite vectors of 40 topic descriptions + seeded Gaussian noise (sigma 0.03/dim), synthetic keyword fields; sqlite-vec int8 KNN (k+10) re-ranked on exact float vectors (L2 on unit vectors = cosine order) + FTS5 BM25 + field evidence, weighted RRF k=60; peers: exact JS float scan of the same vectors, FTS5 alone',
       coldStart: { useLiteLoadAndFirstEmbedMs: r2(coldStartMs), reopen100kIndexMs: r2(reopenMs) },
       embedding,
+      quality,
       levels,
     };
   } finally {
