@@ -190,7 +190,7 @@ export async function benchRepository(): Promise<Record<string, unknown>> {
           fts5OnlyMs: { p50: r2(summarize(ftsOnlyMs).p50), p95: r2(summarize(ftsOnlyMs).p95) }, fts5OnlyTopicRecallAt10: r2(ftsRelevant / possible),
         },
         vectorRecallAt10: r2(vectorOverlap / (10 * Math.min(10, QUERIES_PER_SIZE))),
-        insertDocsPerSec: Math.round(insertPerSec),
+        insertDocsPerSec: Math.round(insertPerSec), ivfPartitions: index.partitions(),
       };
       process.stderr.write(`bench repository: ${size} docs ${JSON.stringify(levels[String(size)])}\n`);
     }
@@ -204,7 +204,7 @@ export async function benchRepository(): Promise<Record<string, unknown>> {
       // Other work on the machine inflates every latency here; the load average says how much.
       loadAverage1m: { atStart: r2(load0), atEnd: r2(loadavg()[0]!) },
       qualityMethod: 'built-in library (8 policies), quality query set (descriptive + held-out user-phrased queries); fused = the tool path (field evidence + semantic + BM25 with vocabulary, status prior), rrf = plain RRF of vector and BM25, vector = embedding KNN alone, text = FTS5 BM25 alone',
-      method: 'USE-lite vectors of 40 topic descriptions + seeded Gaussian noise (sigma 0.03/dim), synthetic keyword fields; sqlite-vec int8 KNN (k+10) re-ranked on exact float vectors (L2 on unit vectors = cosine order) + FTS5 BM25 + field evidence, weighted RRF k=60; peers: exact JS float scan of the same vectors, FTS5 alone',
+      method: 'USE-lite vectors of 40 topic descriptions + seeded Gaussian noise (sigma 0.03/dim), synthetic keyword fields; sqlite-vec int8 KNN (k+10; from 20k docs IVF: k-means cells as a vec0 partition key, nearest max(8, cells/16) cells probed) re-ranked on exact float vectors (L2 on unit vectors = cosine order) + FTS5 BM25 + field evidence, weighted RRF k=60; peers: exact JS float scan of the same vectors, FTS5 alone',
       coldStart: { useLiteLoadAndFirstEmbedMs: r2(coldStartMs), reopen100kIndexMs: r2(reopenMs) },
       embedding,
       quality,

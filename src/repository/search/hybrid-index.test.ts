@@ -100,10 +100,28 @@ describe('HybridIndex', () => {
       INSERT INTO search_kb_docs (id, key, fields_json, embed_text) VALUES (1, 'somaxconn', '{"title":"net.core.somaxconn","body":"listen backlog"}', 'tcp listen backlog web server connections');
       INSERT INTO search_kb_fts (rowid, title, body) VALUES (1, 'net.core.somaxconn', 'listen backlog');`);
     const index = await HybridIndex.open(db, { namespace: 'kb', fields, embedder: new HashingEmbedder() });
-    expect((db.prepare('SELECT layout FROM search_kb_model').get() as { layout: number }).layout).toBe(2);
+    expect((db.prepare('SELECT layout FROM search_kb_model').get() as { layout: number }).layout).toBe(3);
     expect(index.count()).toBe(1);
     const r = await index.search('tcp connections backlog', { limit: 1 });
     expect(r.hits[0]).toMatchObject({ key: 'somaxconn', vectorRank: 1 });
+  });
+
+  it('partitions a large index into IVF cells and still finds the exact nearest neighbours', async () => {
+    const e = new HashingEmbedder();
+    const index = await HybridIndex.open(db, { namespace: 'ivf', fields, embedder: e, partitionFromDocs: 600 });
+    const words = 'latency throughput cache numa fairness batch web database compile audio container kernel build queue steal'.split(' ');
+    const docs = Array.from({ length: 1200 }, (_, i) => ({ key: `d${i}`, fields: { title: `doc ${i}`, body: '' }, embedText: `${words[i % 15]} ${words[(i * 7) % 15]} ${words[(i * 11) % 15]} item${i % 50}` }));
+    await index.upsert(docs);
+    expect(index.partitions()).toBeGreaterThanOrEqual(64);
+    const vectors = await e.embed(docs.map((d) => d.embedText));
+    let overlap = 0;
+    for (const q of ['latency cache', 'compile kernel build', 'audio web item7', 'numa database steal']) {
+      const [qv] = await e.embed([q]);
+      // Texts repeat (ties), so a hit counts when it is as close as the exact 10th neighbour.
+      const tenth = vectors.map((v) => v.reduce((s, x, d) => s + x * qv![d]!, 0)).sort((a, b) => b - a)[9]!;
+      overlap += index.nearest(qv!, 10).filter((r) => 1 - (r.distance * r.distance) / 2 >= tenth - 1e-5).length;
+    }
+    expect(overlap / 40).toBeGreaterThanOrEqual(0.9);
   });
 
   it('rejects a bad namespace name', async () => {
