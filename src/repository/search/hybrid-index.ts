@@ -65,10 +65,11 @@ const loaded = new WeakSet<Db>();
  */
 const LAYOUT = 3;
 /** From this many documents the int8 index is partitioned (k-means cells; a query scans the nearest few). */
-export const IVF_MIN_DOCS = 20_000;
+export const IVF_MIN_DOCS = 5_000;
 const IVF_SAMPLE = 8192;
-const ivfCells = (docs: number) => Math.max(64, Math.min(256, Math.round(Math.sqrt(docs))));
-const ivfProbes = (cells: number) => Math.max(8, Math.ceil(cells / 16));
+// Each probed cell is one KNN statement with a fixed cost, so cells are few and large (√n / 2).
+const ivfCells = (docs: number) => Math.max(32, Math.min(256, Math.round(Math.sqrt(docs) / 2)));
+const ivfProbes = (cells: number) => Math.max(6, Math.ceil(cells / 32));
 /** Extra int8 candidates re-ranked exactly (int8 scans are ~2.5x faster than float; k is costly). */
 const RERANK_EXTRA = 10;
 
