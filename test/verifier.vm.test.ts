@@ -13,7 +13,7 @@ import { policyHistory } from '../src/repository/index.js';
 
 const SKIP = process.env.SCHEDCP_SKIP_VM_TESTS === '1';
 const fixtures = resolve(import.meta.dirname, 'fixtures', 'policies');
-const POLICIES = ['fifo_ok', 'verifier_one_cpu', 'never_dispatch', 'verifier_reject', 'verifier_unbounded_loop', 'verifier_scx_error', 'verifier_invalid_dsq', 'verifier_denied_helper', 'verifier_compile_error'] as const;
+const POLICIES = ['fifo_ok', 'verifier_long_slice', 'verifier_one_cpu', 'never_dispatch', 'verifier_reject', 'verifier_unbounded_loop', 'verifier_scx_error', 'verifier_invalid_dsq', 'verifier_denied_helper', 'verifier_compile_error'] as const;
 type Name = (typeof POLICIES)[number];
 
 describe.skipIf(SKIP)('verifier on real micro-VMs', () => {
@@ -89,6 +89,13 @@ describe.skipIf(SKIP)('verifier on real micro-VMs', () => {
     expect(results.verifier_one_cpu).toMatchObject({ verdict: 'fail', failedStage: 'performance', failureClass: 'perf_regression' });
     expect(results.verifier_one_cpu.reason).toMatch(/cpu_mix cpuParallelism -\d+\.\d% \(ratio 0\.\d+, spread/);
     expect(results.verifier_one_cpu.token).toBeUndefined();
+  });
+
+  it('fails a long-slice policy that never picks an idle CPU on wakeup latency, even under TCG', () => {
+    expect(results.verifier_long_slice).toMatchObject({ verdict: 'fail', failedStage: 'performance', failureClass: 'perf_regression' });
+    expect(results.verifier_long_slice.reason).toMatch(/wakeup latency beside CPU hogs \(wake_beside_hogs\) p50 \d+\.\d ms vs \d+\.\d+ ms under the default scheduler/);
+    expect(results.verifier_long_slice.stages.find((s) => s.stage === 'dynamic')?.verdict).toBe('pass');
+    expect(results.verifier_long_slice.token).toBeUndefined();
   });
 
   it('verifies a repository policy by name and records only the complete run there', async () => {

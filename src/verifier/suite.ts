@@ -13,6 +13,10 @@ const suiteSchema = z.object({
     trials: z.number().int().min(1).max(20),
     minRegressionPct: z.number().min(0).max(1000),
     workloads: z.array(z.object({ workload: z.string(), metric: z.string(), direction: z.enum(['lower_is_better', 'higher_is_better']), gateUnderTcg: z.boolean() })),
+    latency: z.array(z.object({
+      $comment: z.string().optional(), workload: z.string(), metric: z.enum(['p50Us', 'p90Us', 'p99Us', 'maxUs']),
+      failRatio: z.number().min(1), failFloorUs: z.number().min(0), warnRatio: z.number().min(1), warnFloorUs: z.number().min(0),
+    }).strict()).default([]),
   }),
 });
 
@@ -20,6 +24,6 @@ export function loadSuite(path = resolve(rulesPath(), '..', 'suite.json')): Suit
   const parsed = suiteSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw new Error(`verifier suite ${path} is invalid: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   const names = new Set(parsed.data.correctness.map((w) => w.name));
-  for (const p of parsed.data.performance.workloads) if (!names.has(p.workload)) throw new Error(`verifier suite ${path}: performance workload ${p.workload} is not in correctness`);
+  for (const p of [...parsed.data.performance.workloads, ...parsed.data.performance.latency]) if (!names.has(p.workload)) throw new Error(`verifier suite ${path}: performance workload ${p.workload} is not in correctness`);
   return parsed.data as unknown as Suite;
 }

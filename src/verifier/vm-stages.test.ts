@@ -87,7 +87,23 @@ describe('performance stage', () => {
   const trials = (base: string, values: number[]) => values.map((v, i) => workload(`${base}.t${i + 1}`, v));
   // cpuParallelism = (user + sys) / wall: v = 100 means one CPU kept busy.
   const withMetrics = (values: number[]) => values.map((v, i) => workload(`cpu_mix.t${i + 1}`, 1000, { userMs: v * 10, sysMs: 0 }));
-  const baseline = [...trials('hackbench', [1000, 1040, 980]), ...trials('fork_exec_storm', [500, 510, 490]), ...withMetrics([100, 102, 98])];
+  // Wakeup lateness beside CPU hogs (µs), as the guest's schedcp-probe reports it.
+  const wake = (p50s: number[]) => p50s.map((p50, i) => workload(`wake_beside_hogs.t${i + 1}`, 500, { metrics: { p50Us: p50, p99Us: p50 * 4, maxUs: p50 * 5 } }));
+  const baseline = [...trials('hackbench', [1000, 1040, 980]), ...trials('fork_exec_storm', [500, 510, 490]), ...withMetrics([100, 102, 98]), ...wake([400, 2000, 600])];
+  const sound = () => [...trials('hackbench', [1000, 1000, 1000]), ...trials('fork_exec_storm', [500, 500, 500]), ...withMetrics([100, 100, 100])];
+  it('fails a policy that keeps woken tasks waiting behind CPU hogs, naming wakeup latency, even under TCG', () => {
+    const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: [...sound(), ...wake([180_000, 250_000, 90_000])], dmesg: [] };
+    const stage = performanceStage(run, baseline, suite, 'tcg');
+    expect(stage).toMatchObject({ verdict: 'fail', failureClass: 'perf_regression' });
+    expect(stage.reason).toMatch(/wakeup latency beside CPU hogs \(wake_beside_hogs\) p50 180\.0 ms vs 0\.60 ms under the default scheduler \(300\.0x; p99 720\.0 ms vs 2\.40 ms/);
+  });
+  it('does not fail slower wakeups below the absolute floor, and warns only above the warning floor', () => {
+    const tensOfMs = performanceStage({ name: 'p0', outcome: 'ok', workloads: [...sound(), ...wake([19_000, 22_000, 18_000])], dmesg: [] }, baseline, suite, 'tcg');
+    expect(tensOfMs.verdict).toBe('pass'); // a 20 ms default slice: normal for a FIFO policy beside hogs
+    const warned = performanceStage({ name: 'p0', outcome: 'ok', workloads: [...sound(), ...wake([60_000, 70_000, 65_000])], dmesg: [] }, baseline, suite, 'tcg');
+    expect(warned.verdict).toBe('warn');
+    expect(warned.reason).toMatch(/^higher wakeup latency beside CPU hogs .* p50 65\.0 ms/);
+  });
   it('fails a gross regression, reporting ratio and spread', () => {
     const run: PolicyRunResult = { name: 'p0', outcome: 'ok', workloads: [...trials('hackbench', [2100, 2050, 2000]), ...trials('fork_exec_storm', [505, 500, 495]), ...withMetrics([99, 101, 100])], dmesg: [] };
     const stage = performanceStage(run, baseline, suite, 'kvm');
@@ -108,8 +124,9 @@ describe('performance stage', () => {
     expect(stage.verdict).not.toBe('fail');
   });
   it('allows full deploys only when every suite workload was compared', () => {
-    const full = { name: 'p0', outcome: 'ok' as const, workloads: [...trials('hackbench', [1000, 1000, 1000]), ...trials('fork_exec_storm', [500, 500, 500]), ...withMetrics([100, 100, 100])], dmesg: [] };
+    const full = { name: 'p0', outcome: 'ok' as const, workloads: [...sound(), ...wake([500, 600, 700])], dmesg: [] };
     expect(deployModesFor(performanceStage(full, baseline, suite, 'tcg'))).toEqual(['canary', 'full']);
+    expect(deployModesFor(performanceStage({ ...full, workloads: sound() }, baseline, suite, 'tcg'))).toEqual(['canary']);
     expect(deployModesFor(performanceStage(full, [], suite, 'tcg'))).toEqual(['canary']);
     expect(deployModesFor(performanceStage({ ...full, workloads: full.workloads.slice(3) }, baseline, suite, 'tcg'))).toEqual(['canary']);
     expect(deployModesFor(undefined)).toEqual(['canary']);

@@ -2,13 +2,14 @@
 // Every verdict carries the evidence it was reached from.
 import { compareSamples, summarize, type Comparison, type Direction, type Summary } from '../stats/index.js';
 import type { PolicyRunResult, ProgramVerifierStats, VmRunResult, WorkloadResult, WorkloadSpec } from '../vm/index.js';
+import { describeLatency, judgeLatency, type LatencyJudgement, type LatencyRule } from './latency.js';
 import type { DeployMode } from './token.js';
 import type { StageResult } from './types.js';
 
 export interface Suite {
   watchdogTimeoutMs: number;
   correctness: Array<WorkloadSpec & { name: string }>;
-  performance: { trials: number; minRegressionPct: number; workloads: Array<{ workload: string; metric: string; direction: Direction; gateUnderTcg: boolean }> };
+  performance: { trials: number; minRegressionPct: number; workloads: Array<{ workload: string; metric: string; direction: Direction; gateUnderTcg: boolean }>; latency: LatencyRule[] };
 }
 
 const INSN_LIMIT = 1_000_000;
@@ -17,7 +18,7 @@ const TRIAL_SUFFIX = /\.t(\d+)$/;
 /** The VM workload list: correctness workloads once, performance workloads once per trial (name.tN). */
 export function planWorkloads(suite: Suite, withPerf: boolean): WorkloadSpec[] {
   const plan: WorkloadSpec[] = [];
-  const perfNames = new Set(withPerf ? suite.performance.workloads.map((w) => w.workload) : []);
+  const perfNames = new Set(withPerf ? [...suite.performance.workloads, ...suite.performance.latency].map((w) => w.workload) : []);
   const trials = withPerf ? suite.performance.trials : 1;
   for (let t = 1; t <= trials; t++) {
     for (const w of suite.correctness) {
@@ -142,6 +143,13 @@ export function performanceStage(run: PolicyRunResult, baseline: readonly Worklo
     const worsePct = spec.direction === 'lower_is_better' ? comparison.changePct : -comparison.changePct;
     comparisons.push({ workload: spec.workload, metric: spec.metric, direction: spec.direction, baseline: bs, candidate: cs, comparison, spreadPct, thresholdPct, regression: comparison.verdict === 'worse' && worsePct > thresholdPct, gating: accel !== 'tcg' || spec.gateUnderTcg });
   }
+  const latency: LatencyJudgement[] = [];
+  for (const rule of suite.performance.latency) {
+    const judged = judgeLatency(rule, baseline, run.workloads);
+    if (judged) latency.push(judged); else notes.push(`${rule.workload}: no ${rule.metric} samples for the wakeup-latency check`);
+  }
+  const latencyFail = latency.filter((l) => l.verdict === 'fail');
+  const latencyWarn = latency.filter((l) => l.verdict === 'warn');
   const durationMs = run.workloads.filter((w) => TRIAL_SUFFIX.test(w.name)).reduce((a, w) => a + w.wallMs, 0) + baseline.reduce((a, w) => a + w.wallMs, 0);
   const caveat = accel === 'tcg' ? 'emulated (TCG) timings: this judges gross regressions, not fine performance' : 'micro-VM timings: this judges gross regressions, not fine performance';
   const regressions = comparisons.filter((c) => c.regression && c.gating);
@@ -149,22 +157,24 @@ export function performanceStage(run: PolicyRunResult, baseline: readonly Worklo
   // wakeup-heavy workloads: those regressions are reported but only guest-measured metrics gate.
   const advisory = comparisons.filter((c) => c.regression && !c.gating);
   const fmt = (c: PerfComparison) => `${c.workload} ${c.metric} ${c.comparison.changePct >= 0 ? '+' : ''}${c.comparison.changePct.toFixed(1)}% (ratio ${c.comparison.ratio.toFixed(2)}, spread ${c.spreadPct.toFixed(1)}%, threshold ${c.thresholdPct.toFixed(0)}%)`;
-  const evidence = { trials: suite.performance.trials, caveat, comparisons, notes };
-  if (comparisons.length === 0) {
+  const evidence = { trials: suite.performance.trials, caveat, comparisons, latency, notes };
+  if (comparisons.length === 0 && latency.length === 0) {
     return { stage: 'performance', verdict: 'warn', durationMs, summary: 'no comparable samples; performance not judged', reason: notes.join('; '), evidence };
   }
-  if (regressions.length > 0) {
-    const reason = `gross regression against the default scheduler: ${regressions.map(fmt).join('; ')}`;
+  // Wakeup latency is measured by the guest itself and judged on gross ratios only, so it gates under TCG too.
+  if (regressions.length > 0 || latencyFail.length > 0) {
+    const reason = `gross regression against the default scheduler: ${[...latencyFail.map(describeLatency), ...regressions.map(fmt)].join('; ')}`;
     return { stage: 'performance', verdict: 'fail', failureClass: 'perf_regression', durationMs, summary: reason, reason: `${reason} (${caveat})`, evidence };
   }
   const worse = comparisons.filter((c) => c.comparison.verdict === 'worse');
   const why = [
+    ...latencyWarn.map((l) => `higher ${describeLatency(l)}`),
     ...(advisory.length > 0 ? [`slower beyond the threshold on emulated wall time (advisory under TCG, not gating): ${advisory.map(fmt).join('; ')}`] : []),
     ...(worse.length > advisory.length ? [`slower within the regression threshold: ${worse.filter((c) => !advisory.includes(c)).map(fmt).join('; ')}`] : []),
   ];
   return {
-    stage: 'performance', verdict: worse.length > 0 ? 'warn' : 'pass', durationMs,
-    summary: `${comparisons.map(fmt).join('; ')}; ${caveat}`,
+    stage: 'performance', verdict: worse.length > 0 || latencyWarn.length > 0 ? 'warn' : 'pass', durationMs,
+    summary: `${[...comparisons.map(fmt), ...latency.map((l) => `${l.workload} ${l.metric} ratio ${l.ratio.toFixed(2)}`)].join('; ')}; ${caveat}`,
     ...(why.length > 0 ? { reason: why.join('; ') } : {}),
     evidence,
   };

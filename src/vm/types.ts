@@ -61,7 +61,8 @@ export type WorkloadSpec =
   | { kind: 'hackbench'; name?: string; groups?: number; loops?: number; threads?: boolean; timeoutSeconds?: number }
   | { kind: 'stress-ng'; name?: string; stressor: string; workers?: number; seconds?: number; timeoutSeconds?: number }
   | { kind: 'forkexec'; name?: string; count?: number; parallel?: number; timeoutSeconds?: number }
-  | { kind: 'wakeup-latency'; name?: string; threads?: number; iterations?: number; sleepUs?: number; timeoutSeconds?: number }
+  /** hogs: CPU-bound processes spinning beside the sleepers; maxMs: stop sleeping after this long. */
+  | { kind: 'wakeup-latency'; name?: string; threads?: number; iterations?: number; sleepUs?: number; hogs?: number; maxMs?: number; timeoutSeconds?: number }
   | { kind: 'idle'; name?: string; seconds: number }
   /** Any guest command (busybox applets, hackbench, stress-ng, schedcp-probe); mainly for tests. */
   | { kind: 'command'; name?: string; argv: string[]; timeoutSeconds?: number };

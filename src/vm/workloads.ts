@@ -56,9 +56,12 @@ export function toGuestWorkload(spec: WorkloadSpec, index: number): GuestWorkloa
       const threads = intIn(spec.threads, 4, 1, 256, 'threads');
       const iterations = intIn(spec.iterations, 200, 1, 100000, 'iterations');
       const sleepUs = intIn(spec.sleepUs, 1000, 1, 1_000_000, 'sleepUs');
+      const hogs = intIn(spec.hogs, 0, 0, 64, 'hogs');
+      const maxMs = intIn(spec.maxMs, 0, 0, 600_000, 'maxMs');
       return {
         name, timeoutSeconds: timeout(spec.timeoutSeconds),
-        argv: ['schedcp-probe', 'wake', '--threads', String(threads), '--iterations', String(iterations), '--sleep-us', String(sleepUs)],
+        argv: ['schedcp-probe', 'wake', '--threads', String(threads), '--iterations', String(iterations), '--sleep-us', String(sleepUs),
+          ...(hogs > 0 ? ['--hogs', String(hogs)] : []), ...(maxMs > 0 ? ['--max-ms', String(maxMs)] : [])],
       };
     }
     case 'idle': {
