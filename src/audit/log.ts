@@ -7,7 +7,7 @@ export type AuditOutcome = 'ok' | 'error' | 'denied' | 'rate_limited';
 
 export interface AuditEntry {
   caller: string;
-  transport: 'stdio' | 'http' | 'cli';
+  transport: 'stdio' | 'http' | 'rest' | 'cli';
   tool: string;
   arguments: unknown;
   justification?: string | undefined;

@@ -23,6 +23,8 @@ export const configSchema = z.object({
     /** Extra Origin hostnames accepted besides loopback (browsers send Origin; CLIs usually do not). */
     allowedOrigins: z.array(z.string().min(1)).default([]),
     maxBodyBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
+    /** A static token that may scrape /metrics and nothing else (scrapers keep tokens in files); tokens with scope "read" may scrape too. */
+    metricsToken: z.string().min(24, 'tokens must be at least 24 characters').optional(),
     rateLimits: z.object({
       read: rateLimit.default({ perMinute: 600, burst: 60 }),
       verify: rateLimit.default({ perMinute: 20, burst: 5 }),

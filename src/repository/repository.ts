@@ -9,7 +9,7 @@ import { codeIdentifiers, type PolicyStatus } from './metadata.js';
 import { createEmbedder, HybridIndex, type IndexDoc } from './search/index.js';
 import { PolicyStore, type Policy } from './store.js';
 
-export interface Actor { caller: string; transport: 'stdio' | 'http' | 'cli' }
+export interface Actor { caller: string; transport: 'stdio' | 'http' | 'rest' | 'cli' }
 export const SYSTEM_ACTOR: Actor = { caller: 'schedcp', transport: 'cli' };
 
 export type PolicyRef = { id: number } | { name: string; version?: number | undefined } | { sourceSha256: string };

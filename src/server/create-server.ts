@@ -1,10 +1,10 @@
 // Builds one McpServer with every tool and resource. Each call goes through the same wrapper:
-// scope check, component call, output validation, audit row, and a specific isError on failure.
+// invokeTool (scope check, component call, output validation, audit row, metrics), shared with REST.
 import { McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { App } from '../app.js';
-import { toSchedcpError } from '../errors.js';
 import { tools } from '../tools/index.js';
+import { invokeTool } from './invoke.js';
 import { registerPrompts, registerResources } from './register-resources.js';
 import type { AnyToolSpec, Caller, ToolContext } from './tool.js';
 import { SCHEDCP_VERSION } from './version.js';
@@ -45,33 +45,10 @@ export function registerTool(server: McpServer, app: App, caller: Caller, spec: 
     outputSchema: spec.output,
     annotations: { title: spec.title, ...spec.annotations },
   }, async (rawArgs: Record<string, unknown>, ctx: ServerContext) => {
-    const started = performance.now();
-    const { justification, ...args } = rawArgs as { justification?: string };
-    const audit = (outcome: 'ok' | 'error' | 'denied', errorCode?: string) => app.audit.record({
-      caller: caller.id, transport: caller.transport, tool: spec.name, arguments: args, justification,
-      outcome, errorCode, durationMs: performance.now() - started, readOnly: spec.annotations.readOnlyHint,
-    });
-    if (!caller.scopes.has(spec.scope)) {
-      audit('denied', 'permission_denied');
-      return {
-        isError: true,
-        content: [{ type: 'text' as const, text: `permission_denied: tool ${spec.name} needs scope "${spec.scope}"; this caller has [${[...caller.scopes].join(', ')}].` }],
-      };
-    }
-    try {
-      const raw = await spec.run(args, toolContext(app, caller, ctx));
-      const result = spec.output.parse(raw);
-      audit('ok');
-      return {
-        content: [{ type: 'text' as const, text: spec.summarize ? spec.summarize(result) : JSON.stringify(result) }],
-        structuredContent: result as Record<string, unknown>,
-      };
-    } catch (error) {
-      const err = toSchedcpError(error);
-      audit('error', err.code);
-      if (err.code === 'internal') app.logger.log('error', `tool ${spec.name} failed`, { error: err.message, stack: err.stack });
-      return { isError: true, content: [{ type: 'text' as const, text: `${err.code}: ${err.message}` }] };
-    }
+    const { app: _app, caller: _caller, ...io } = toolContext(app, caller, ctx);
+    const outcome = await invokeTool(app, caller, spec, rawArgs, io);
+    if (!outcome.ok) return { isError: true, content: [{ type: 'text' as const, text: `${outcome.error.code}: ${outcome.error.message}` }] };
+    return { content: [{ type: 'text' as const, text: outcome.text }], structuredContent: outcome.result };
   });
 }
 

@@ -1,5 +1,6 @@
 // Streamable HTTP transport. In front of the SDK handler, in this order: Host and Origin checks
 // (DNS rebinding → 403), bearer auth (401), body size (413), scope per tool (403), rate limit (429).
+// /api/v1 (REST, src/rest) and /metrics (src/metrics) pass the same Host/Origin checks and HttpGate.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { createMcpHandler, localhostAllowedHostnames, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
@@ -7,9 +8,10 @@ import type { App } from '../app.js';
 import type { Scope } from '../config/index.js';
 import { findTool } from '../tools/index.js';
 import { createMcpServer } from './create-server.js';
-import { bearerToken, TokenStore, type Principal } from './http-auth.js';
 import { classifyBody } from './http-classify.js';
-import { RateLimiter } from './rate-limit.js';
+import { BodyTooLarge, HttpGate, readBody, type Reply } from './http-gate.js';
+import { API_PREFIX, handleRest, restReply } from '../rest/router.js';
+import { registerStateGauges, registry } from '../metrics/index.js';
 import type { TokenEntry } from './http-auth.js';
 
 export interface HttpServerHandle {
@@ -25,20 +27,7 @@ function sendJson(res: ServerResponse, status: number, message: string, headers:
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
-class BodyTooLarge extends Error {}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+const mcpReply: Reply = (res, status, _code, message, headers) => sendJson(res, status, message, headers);
 
 export function allowedHostnames(app: App, bindHost: string): string[] {
   const names = [...localhostAllowedHostnames(), ...app.config.http.allowedHosts];
@@ -47,8 +36,10 @@ export function allowedHostnames(app: App, bindHost: string): string[] {
 }
 
 export async function startHttpServer(app: App, options: { host: string; port: number; tokens: TokenEntry[] }): Promise<HttpServerHandle> {
-  const store = new TokenStore(options.tokens);
-  const limiter = new RateLimiter(app.config.http.rateLimits);
+  const gate = new HttpGate(app, options.tokens);
+  registerStateGauges(app);
+  const metricsToken = app.config.http.metricsToken;
+  const metricsPrincipal = metricsToken ? new HttpGate(app, [{ name: 'metrics', token: metricsToken, scopes: [] }]).store : undefined;
   const hosts = allowedHostnames(app, options.host);
   const origins = [...localhostAllowedHostnames(), ...app.config.http.allowedOrigins];
   const maxBody = app.config.http.maxBodyBytes;
@@ -59,12 +50,6 @@ export async function startHttpServer(app: App, options: { host: string; port: n
   }, { maxRequestBodySize: maxBody, onerror: (e) => app.logger.log('warning', 'mcp http error', { error: e.message }) });
   const handle = toNodeHandler(mcp, { maxRequestBodySize: maxBody });
 
-  const deny = (principal: Principal | undefined, tools: string[], outcome: 'denied' | 'rate_limited', code: string) => {
-    for (const tool of tools.length ? tools : ['(protocol)']) {
-      app.audit.record({ caller: principal?.name ?? 'anonymous', transport: 'http', tool, arguments: {}, outcome, errorCode: code, durationMs: 0, readOnly: false });
-    }
-  };
-
   const server = http.createServer(async (req: AuthedRequest, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://placeholder');
@@ -73,18 +58,21 @@ export async function startHttpServer(app: App, options: { host: string; port: n
       const origin = validateOriginHeader(req.headers.origin, origins);
       if (!origin.ok) return sendJson(res, 403, `Forbidden: ${origin.message}. Allowed origins: ${origins.join(', ')} (config http.allowedOrigins).`);
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); return; }
-      if (url.pathname !== '/mcp') return sendJson(res, 404, `Not found: ${url.pathname}. The MCP endpoint is /mcp.`);
-
-      const token = bearerToken(req.headers.authorization);
-      const principal = token ? store.authenticate(token) : undefined;
-      if (!principal) {
-        // Unauthenticated callers share the "read" budget per address, so a flood of bad tokens is
-        // answered 429 and cannot grow the audit log without bound.
-        const decision = limiter.take(`unauthenticated@${req.socket.remoteAddress ?? '?'}`, 'read', Date.now());
-        if (!decision.allowed) return sendJson(res, 429, `Too many unauthenticated requests; retry after ${decision.retryAfterSeconds} s.`, { 'retry-after': String(decision.retryAfterSeconds) });
-        deny(undefined, [], 'denied', 'unauthenticated');
-        return sendJson(res, 401, token ? 'Unauthorized: unknown bearer token.' : 'Unauthorized: send "Authorization: Bearer <token>".', { 'www-authenticate': 'Bearer realm="schedcp"' });
+      if (url.pathname.startsWith(API_PREFIX)) return await handleRest(app, gate, req, res, url);
+      if (url.pathname === '/metrics') {
+        // Scrapers hold a static token: the metrics token, or any token with scope "read".
+        const auth = gate.authenticate(req, res, 'metrics', restReply, (t) => metricsPrincipal?.authenticate(t) && { name: 'metrics', scopes: new Set(['read' as const]) });
+        if (!auth || !gate.charge(res, 'metrics', restReply, auth.principal, ['read'], [])) return;
+        if (!gate.checkScopes(res, 'metrics', restReply, auth.principal, ['read'], [])) return;
+        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+        res.end(await registry.metrics());
+        return;
       }
+      if (url.pathname !== '/mcp') return sendJson(res, 404, `Not found: ${url.pathname}. The MCP endpoint is /mcp; REST is under ${API_PREFIX} (${API_PREFIX}openapi.json).`);
+
+      const auth = gate.authenticate(req, res, 'mcp', mcpReply);
+      if (!auth) return;
+      const { principal, token } = auth;
 
       let parsed: unknown;
       if (req.method === 'POST') {
@@ -99,22 +87,10 @@ export async function startHttpServer(app: App, options: { host: string; port: n
           return;
         }
         const needs = classifyBody(parsed, (name) => findTool(name)?.scope);
-        const missing = needs.scopes.filter((s) => !principal.scopes.has(s));
-        if (missing.length > 0) {
-          deny(principal, needs.tools, 'denied', 'insufficient_scope');
-          return sendJson(res, 403, `Forbidden: ${needs.tools.length ? `tool ${needs.tools.join(', ')} needs` : 'this request needs'} scope "${missing[0]}"; token "${principal.name}" has [${[...principal.scopes].join(', ')}].`,
-            { 'www-authenticate': `Bearer error="insufficient_scope", scope="${missing.join(' ')}"` });
-        }
-        const now = Date.now();
-        for (const cls of needs.classes) {
-          const decision = limiter.take(principal.name, cls, now);
-          if (!decision.allowed) {
-            deny(principal, needs.tools, 'rate_limited', `rate_limit_${cls}`);
-            return sendJson(res, 429, `Too many requests: rate limit for "${cls}" tools (${app.config.http.rateLimits[cls].perMinute}/min, burst ${app.config.http.rateLimits[cls].burst}) exceeded; retry after ${decision.retryAfterSeconds} s.`, { 'retry-after': String(decision.retryAfterSeconds) });
-          }
-        }
+        if (!gate.checkScopes(res, 'mcp', mcpReply, principal, needs.scopes, needs.tools)) return;
+        if (!gate.charge(res, 'mcp', mcpReply, principal, needs.classes, needs.tools)) return;
       }
-      req.auth = { token: token!, clientId: principal.name, scopes: [...principal.scopes] };
+      req.auth = { token, clientId: principal.name, scopes: [...principal.scopes] };
       await handle(req, res, parsed);
     } catch (error) {
       app.logger.log('error', 'http request failed', { error: (error as Error).message });

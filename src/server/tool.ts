@@ -7,7 +7,7 @@ import type { Scope } from '../config/index.js';
 export interface Caller {
   /** Token name over HTTP, "stdio" for a local client, "cli" for the command line. */
   id: string;
-  transport: 'stdio' | 'http' | 'cli';
+  transport: 'stdio' | 'http' | 'rest' | 'cli';
   scopes: ReadonlySet<Scope>;
 }
 
