@@ -38,7 +38,7 @@ describe('prompts', () => {
     const sysctl = text(await session.client.getPrompt({ name: 'tune_sysctls', arguments: {} }));
     expect(sysctl).toMatch(/tuning\.liveApply is false/);
     const sched = text(await session.client.getPrompt({ name: 'tune_scheduler', arguments: { workload: 'web' } }));
-    if (!toolNames.has('deploy_policy')) expect(sched).toMatch(/Deployment is not available/);
+    expect(sched).toMatch(toolNames.has('deploy_policy') ? /deploy_policy .*promote_deployment/ : /Deployment is not available/);
   });
 
   it('quotes arguments so they cannot restructure the plan, and rejects missing or oversized ones', async () => {

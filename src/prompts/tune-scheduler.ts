@@ -17,10 +17,10 @@ export const tuneSchedulerPrompt = definePrompt({
     policy: { description: 'Optional: a repository policy to start from instead of searching.', required: false, maxLength: 64, complete: policyNames },
     baseline: { description: 'Optional: a saved baseline (run_workload save_as_baseline) to compare against.', required: false, maxLength: 64, complete: baselineNames },
   },
-  render(app, a) {
+  render(_app, a) {
     const goal = a.goal && (GOALS as readonly string[]).includes(a.goal) ? a.goal : 'throughput';
     const filter = [a.pid && `pid ${quoted(a.pid)}`, a.cgroup && `cgroup ${quoted(a.cgroup)}`].filter(Boolean).join(', ');
-    const canDeploy = findTool('deploy_policy') !== undefined && app.config.deploy.enabled;
+    const canDeploy = findTool('deploy_policy') !== undefined;
     const steps = [
       `1. system_summary (level 0${filter ? `, then level 2 with ${filter}` : ''}) — ~10 ms, ~150 tokens, read-only. Confirm the workload is running and what the machine is short of.`,
       `2. system_signals — 1 s sampling window, ~300 tokens, read-only (records a history sample). Stop here if no scheduling signal (run-queue wait, CPU saturation, migrations) is above "low": a scheduler will not help; say so.`,
@@ -32,8 +32,8 @@ export const tuneSchedulerPrompt = definePrompt({
       `6. verify_policy policy_id <id> — static only: seconds; full (kernel verifier, dynamic suite, performance check in the micro-VM): minutes under TCG emulation, progress notifications as it goes; no risk to this host (it runs in the VM). A "fail" names the stage: read it with get_verification (detail "stages"; "full" adds logs, 5k+ tokens) and go back to 5. A pass returns a deployment token.`,
       `7. record_outcome source "verify_run" verification_id <id> — moves the candidate to "verified". Writes one evidence row.`,
       canDeploy
-        ? `8. deploy_policy with the token, mode canary on one node — then deployment_status until it settles (the breaker rolls back on stalls or a regression); promote_deployment only when the canary's ${goal} is better than before, else let it roll back. Record the result with record_outcome source "deployment".`
-        : `8. Deployment is not available on this server (${findTool('deploy_policy') ? 'config deploy.enabled is false' : 'no deploy tools'}): stop at a verified policy and hand the token and the evidence to the operator.`,
+        ? `8. list_nodes, then deploy_policy with the token on one node (plan require_approval true) — the canary runs part of the load under the policy for canary_seconds (default 10 s) after a baseline; risk: the node's scheduling, bounded by the breaker (stall, scx_bpf_error, KPI gates roll back on their own). deployment_status until it reaches awaiting_approval; promote_deployment only when the canary's ${goal} is better than the baseline, else rollback_deployment. Outcomes of repository policies are recorded for you; a policy that trips twice is quarantined.`
+        : '8. Deployment is not available on this server (no deploy tools): stop at a verified policy and hand the token and the evidence to the operator.',
       `9. Measure: run_workload (${a.baseline ? `the workload of baseline ${quoted(a.baseline)}` : 'the closest built-in workload, save_as_baseline first'}) — seconds to minutes of real CPU, contends with the host's work; compare_to_baseline${a.baseline ? ` baseline ${quoted(a.baseline)}` : ''} gives a verdict with a confidence interval. Record it with record_outcome source "benchmark"; "within_noise" is not a win.`,
       `10. policy_history name <policy> — confirms what was recorded (statuses, verifications, deployments).`,
     ];

@@ -52,7 +52,7 @@ export function writeTranscript(path: string, sections: string[]): void {
   writeFileSync(path, [
     '# A scripted agent session, as the client sees it',
     '',
-    'Written by `SCHEDCP_TRANSCRIPT=docs/session-example.md npx vitest run test/session-agent.test.ts` (and the VM session in `test/session-agent.vm.test.ts`): the real server, driven through the MCP SDK client with no LLM, showing each tool call, its arguments and the text a model would read. Long results are clipped here; the tests assert on the structured content.',
+    'Written by `SCHEDCP_TRANSCRIPT=docs/session-example.md npx vitest run test/session-agent.test.ts`: the real server, driven through the MCP SDK client with no LLM, showing each tool call, its arguments and the text a model would read. Long results are clipped here; the tests assert on the structured content.',
     '',
     ...sections,
   ].join('\n'));
