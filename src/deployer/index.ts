@@ -243,3 +243,29 @@ export async function stopNode(app: App, name: string) {
   await controller.closeNode(name);
   return stopNodeVm(app.config.dataDir, name);
 }
+
+/** After a server restart: reconnect to every node with a live deployment and report the true state. */
+export async function resumeDeployments(app: App): Promise<void> {
+  const { store, controller } = deployerOf(app);
+  for (const d of store.active()) {
+    try {
+      const conn = await controller.connection(d.node);
+      const st = await conn.client.request('status', {});
+      const cur = st.current as { deployment?: string | null; role?: string; name?: string } | null;
+      if (cur?.deployment === String(d.id) && cur.role === 'deployment') {
+        controller.startHeartbeat(conn);
+        store.addEvent(d.id, 'reconnected', { sched_ext: st.sched_ext, mode: (st.current as { mode?: string }).mode });
+      } else {
+        const tripped = (st.tripped as string[]).includes(d.objectSha256);
+        const trip = {
+          kind: 'control_plane_restart', counts: false, sched_ext: st.sched_ext,
+          reason: `after a server restart node ${d.node} no longer runs deployment ${d.id} (it runs ${cur ? `${cur.name} as ${cur.role}` : 'the default scheduler'}${tripped ? '; the agent rolled the policy back while the server was away' : ''})`,
+        };
+        store.update(d.id, { stage: 'lost', breaker: 'open', trip, ended: true });
+        store.addEvent(d.id, 'lost', trip);
+      }
+    } catch (error) {
+      store.addEvent(d.id, 'reconnect_failed', { error: (error as Error).message });
+    }
+  }
+}

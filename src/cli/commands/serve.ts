@@ -38,6 +38,8 @@ export const serveCommand: CliCommand = {
     }).catch(() => undefined);
     // Levels 0/1 of system_summary and system_signals answer from this sampler's latest window.
     startBackgroundSampler(app);
+    // Live deployments from before a restart: reconnect to their nodes and report the true state.
+    void import('../../deployer/index.js').then((d) => d.resumeDeployments(app)).catch(() => undefined);
     // Load the embedding model and seed the index off the start path, so no search pays the cold start.
     setTimeout(() => {
       void repositoryOf(app).ready().then((index) => index.embedder.embed(['warm up the query path']))
