@@ -7,7 +7,7 @@ describe('deployer plan core', () => {
   it('fills defaults and refuses out-of-range plan values with the allowed range', () => {
     expect(resolvePlan({})).toEqual(DEFAULT_PLAN);
     expect(resolvePlan({ canarySeconds: 5 }).canarySeconds).toBe(5);
-    expect(() => resolvePlan({ stallMs: 50 })).toThrow(/plan.stallMs 50 is out of range: allowed 200–30000/);
+    expect(() => resolvePlan({ stallMs: 50 })).toThrow(/plan.stallMs "50" is out of range: allowed 200–30000/);
     expect(() => resolvePlan({ softChecks: Number.NaN })).toThrow(/softChecks/);
   });
 
