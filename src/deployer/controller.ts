@@ -16,6 +16,7 @@ export type Waiter = (msg: AgentMessage) => boolean;
 
 export class Controller {
   private conns = new Map<string, Promise<Conn>>();
+  private closing = false;
   private waiters = new Set<{ node: string; test: Waiter; resolve: (m: AgentMessage) => void }>();
 
   constructor(private readonly app: App, private readonly store: DeploymentStore) {
@@ -171,6 +172,7 @@ export class Controller {
   private onClose(node: string, conn: Conn): void {
     this.stopHeartbeat(conn);
     this.conns.delete(node);
+    if (this.closing) return; // the app is shutting down: its database is closed, and nothing was lost
     const dep = this.store.activeOn(node);
     if (dep && !TERMINAL_STAGES.has(dep.stage)) this.store.addEvent(dep.id, 'channel_closed', { note: 'the channel to the node closed; the agent keeps enforcing the breaker and rolls back after the dead-man timeout without heartbeats' });
   }
@@ -191,6 +193,7 @@ export class Controller {
   }
 
   async closeAll(): Promise<void> {
+    this.closing = true;
     for (const c of this.conns.values()) {
       try { const conn = await c; this.stopHeartbeat(conn); conn.client.close(); } catch { /* never opened */ }
     }

@@ -91,10 +91,9 @@ export async function compilePolicy(kit: Kit, input: CompileInput): Promise<Comp
   const objectPath = join(input.outDir, `${stem}.bpf.o`);
   // Quoted includes in a header in a subfolder also find the policy's other headers (folder-relative names).
   const iquote = input.headers && Object.keys(input.headers).length > 0 ? ['-iquote', resolve(input.outDir)] : [];
-  // Paths of the temporary folders stay out of the debug info and BTF, so the same source gives the
-  // same object bytes wherever it is compiled (the deployer recompiles and must match the token's hash).
-  const reproducible = [`-ffile-prefix-map=${resolve(input.outDir)}=/policy`, `-ffile-prefix-map=${dirname(source)}=/policy`, '-fdebug-compilation-dir=/policy'];
-  const sandboxed = clangSandbox(kit, source, resolve(input.outDir), [...compileFlags(kit), ...reproducible, ...iquote, '-c', source, '-o', objectPath]);
+  // No -ffile-prefix-map: the BPF backend reads each line's text for BTF line_info from the file at its
+  // debug-info path, so a mapped path that does not exist drops the source line from verifier messages.
+  const sandboxed = clangSandbox(kit, source, resolve(input.outDir), [...compileFlags(kit), ...iquote, '-c', source, '-o', objectPath]);
   const result = await run(sandboxed.file, sandboxed.args, {
     allowFailure: true, timeoutMs: 120_000, maxOutputBytes: 256 * 1024, ...(input.signal && { signal: input.signal }),
   });
