@@ -101,7 +101,9 @@ describe('eBPF probes on this kernel', () => {
     expect(waits).toBeGreaterThan(40);
     const latRows = lat.data.top_tasks as Array<{ comm: string; count: number }>;
     expect(latRows.every((t) => t.comm === comm(HB))).toBe(true);
-    expect(latRows.length).toBeGreaterThanOrEqual(80);
+    // Every one of the 80 tasks exits inside the window, so rows exist only through the final-switch flush;
+    // a task that never waited on a run queue has no row (CI once saw 78), hence most, not all.
+    expect(latRows.length).toBeGreaterThanOrEqual(64);
     expect(latRows.reduce((a, t) => a + t.count, 0)).toBe(waits);
     expect(lat.sampling).toMatchObject({ mode: 'off', sampled: false, sampleEvery: 1 });
     const sw = await probeDuring({ name: 'cswitch', durationS: 1.5, comm: comm(HB), sampling: 'off', topN: 500 }, [HB, '-p', '-g', '2', '-l', '50']);
