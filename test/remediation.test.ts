@@ -268,3 +268,22 @@ describe('guardrails refuse with their rule name and change nothing', () => {
     expect(getPriority(p.pid!)).toBe(0);
   });
 });
+
+describe('recommended actions from real observations', () => {
+  it('proposes an action on the observed top task that the guardrails accept', async () => {
+    const h = hog();
+    await until(() => readProcess(h.pid!), 'hog');
+    const runaway = { name: 'runaway_process' as const, severity: 'high' as const, score: 0.8, summary: 'one task dominates', evidence: {}, at: new Date().toISOString() };
+    const r = await rem.recommend({ signals: [runaway], windowMs: 1000 });
+    expect(r.observed.topCpu).toBeDefined();
+    const top = r.observed.topCpu!;
+    expect(readProcess(top.pid)?.startTime).toBe(top.startTime);
+    const proposal = r.proposals.find((p) => p.rule === 'runaway-process-gets-a-cpu-cap');
+    expect(proposal?.arguments).toMatchObject({ pid: top.pid, expectStartTime: top.startTime });
+    // The proposal is exactly what adjust_process accepts (advise: checked, nothing written).
+    const advised = await rem.adjustProcess({ ...(proposal!.arguments as { pid: number; action: never }), mode: 'advise' });
+    expect(advised.state).toBe('advised');
+    h.kill('SIGKILL');
+  });
+});
+

@@ -12,12 +12,15 @@ import { readProcess } from './procfs.js';
 import { OPEN_STATES, RemediationStore, remediationMigrations, type ActionRow, type ActionState, type EventRow } from './store.js';
 import { measureBaseline, measureEffect, type Baseline, type Verification, type VerifySpec } from './verify.js';
 import type { Knob } from './knobs.js';
+import { observe, recommendActions, type ActionRecommendations } from './recommend.js';
+import type { Signal } from '../analysis/signals/classify.js';
 
 export { KNOBS, KNOB_UNIT, type Knob } from './knobs.js';
 export type { ProcessAction } from './plan.js';
 export type { VerifySpec, Verification } from './verify.js';
 export type { ActionRow, ActionState } from './store.js';
 export type { Refusal } from './guardrails.js';
+export type { ActionRecommendations } from './recommend.js';
 
 interface Common { ttlSeconds?: number | undefined; mode: 'advise' | 'live'; verify?: VerifySpec | undefined; caller?: string | undefined; justification?: string | undefined; signal?: AbortSignal | undefined }
 export type ProcessRequest = Common & { pid: number; expectStartTime?: number | undefined; action: ProcessAction };
@@ -167,6 +170,14 @@ export class Remediation {
     writeFiles(dir, plan.after);
     moveProcess(layout, plan.spec.pid!, plan.spec.path!);
     this.store.event(id, 'move', `moved pid ${plan.spec.pid} from ${plan.spec.originalPath} to ${plan.spec.path}`);
+  }
+
+  /** Advise-only proposals from the signals (read now unless given) and a short observation of the host. */
+  async recommend(options: { signals?: Signal[] | undefined; windowMs?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<ActionRecommendations & { signals: Signal[] }> {
+    await this.ready;
+    const windowMs = options.windowMs ?? 1000;
+    const [signals, observed] = await Promise.all([options.signals ? Promise.resolve(options.signals) : this.feedback.currentSignals(windowMs), observe(windowMs, options.signal)]);
+    return { ...await recommendActions(this.store, this.policy(), signals, observed, this.app.config.remediation.defaultTtlSeconds), signals };
   }
 
   async revert(id: number, reason = 'reverted on request'): Promise<RevertOutcome> {

@@ -31,6 +31,7 @@ import { adjustProcessTool } from './adjust-process.js';
 import { adjustCgroupTool } from './adjust-cgroup.js';
 import { listAdjustmentsTool } from './list-adjustments.js';
 import { revertAdjustmentTool } from './revert-adjustment.js';
+import { recommendActionsTool } from './recommend-actions.js';
 // deployer
 import { deployPolicyTool } from './deploy-policy.js'; import { deploymentStatusTool } from './deployment-status.js'; import { promoteDeploymentTool } from './promote-deployment.js'; import { rollbackDeploymentTool } from './rollback-deployment.js'; import { listDeploymentsTool } from './list-deployments.js'; import { listNodesTool } from './list-nodes.js'; import { startNodeTool } from './start-node.js'; import { stopNodeTool } from './stop-node.js';
 
@@ -47,7 +48,7 @@ export const tools: AnyToolSpec[] = [
   // tuning
   listTunablesTool, explainTunableTool, recommendTuningsTool, validateTuningPlanTool, applyTuningPlanTool, rollbackTuningsTool, tuningHistoryTool,
   // remediation
-  adjustProcessTool, adjustCgroupTool, listAdjustmentsTool, revertAdjustmentTool,
+  adjustProcessTool, adjustCgroupTool, listAdjustmentsTool, revertAdjustmentTool, recommendActionsTool,
   // deployer
   deployPolicyTool, deploymentStatusTool, promoteDeploymentTool, rollbackDeploymentTool, listDeploymentsTool, listNodesTool, startNodeTool, stopNodeTool,
 ];

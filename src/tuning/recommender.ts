@@ -155,7 +155,7 @@ export function recommend(input: RecommendInput): RecommendResult {
       confidence: 0.6, target: () => 0,
     });
   }
-  if (runaway) notes.push('runaway_process: a single process is consuming the machine; tuning kernel knobs would hide it. Inspect or limit the process (cgroup cpu.max / memory.max).');
+  if (runaway) notes.push('runaway_process: a single process is consuming the machine; tuning kernel knobs would hide it. recommend_actions proposes nice or a cpu.max cap on the top task (adjust_process, with a TTL).');
 
   // Materialize, clamp to the step window, and keep only what the guardrails accept as a whole.
   const proposals: Recommendation[] = [];
@@ -180,4 +180,69 @@ export function recommend(input: RecommendInput): RecommendResult {
   const recommendations = proposals.filter((p) => !denied.has(p.key))
     .sort((a, b) => b.confidence - a.confidence || a.key.localeCompare(b.key));
   return { recommendations, notes };
+}
+
+/** What the remediation component observed on the host for the process-action rules. */
+export interface ProcessObservations {
+  topCpu?: { pid: number; comm: string; startTime: number; nice: number; cpuPct: number } | undefined;
+  topWriter?: { pid: number; comm: string; startTime: number; writeBytesPerS: number } | undefined;
+  growingCgroup?: { path: string; usageBytes: number; growthBytesPerS: number } | undefined;
+}
+
+export interface ProcessActionProposal {
+  rule: string;
+  signals: string[];
+  /** The remediation tool and the exact arguments to pass (mode advise first, then live). */
+  tool: 'adjust_process' | 'adjust_cgroup';
+  arguments: Record<string, unknown>;
+  rationale: string;
+  expectedEffect: string;
+  confidence: number;
+}
+
+/** Deterministic rules from signals to process and cgroup actions; the caller runs each through the remediation guardrails. */
+export function recommendProcessActions(signals: readonly Signal[], observed: ProcessObservations, limits: { minCpuPercent: number; maxNiceStep: number }): { proposals: ProcessActionProposal[]; notes: string[] } {
+  const at = (name: Signal['name'], min: Signal['severity']) => signals.find((s) => s.name === name && RANK[s.severity] >= RANK[min]);
+  const proposals: ProcessActionProposal[] = [];
+  const notes: string[] = [];
+  const runaway = at('runaway_process', 'low');
+  const io = at('io_congestion', 'medium');
+  const memory = at('memory_pressure', 'medium');
+  if (runaway && observed.topCpu) {
+    const t = observed.topCpu;
+    const target = { pid: t.pid, expectStartTime: t.startTime };
+    if (t.nice < 19) {
+      proposals.push({
+        rule: 'runaway-process-lowers-its-priority', signals: ['runaway_process'], tool: 'adjust_process',
+        arguments: { ...target, action: { kind: 'nice', value: Math.min(19, t.nice + Math.min(5, limits.maxNiceStep)) }, verify: { seconds: 5, signal: 'runaway_process' } },
+        rationale: `${t.comm} (pid ${t.pid}) uses ${t.cpuPct.toFixed(0)}% of a CPU; a higher nice gives every other task a larger share whenever they compete, without limiting it on an idle machine.`,
+        expectedEffect: 'Other tasks wait less in the run queue under contention; the runaway keeps idle CPU time.', confidence: 0.6,
+      });
+    }
+    proposals.push({
+      rule: 'runaway-process-gets-a-cpu-cap', signals: ['runaway_process'], tool: 'adjust_process',
+      arguments: { ...target, action: { kind: 'limit', knob: 'cpu.max', value: Math.max(limits.minCpuPercent, Math.round(t.cpuPct / 2)) }, verify: { seconds: 5, signal: 'runaway_process' } },
+      rationale: `A hard cap (cpu.max, or cpu.cfs_quota_us on cgroup v1) in a schedcp cgroup halves what ${t.comm} can take even when CPUs are idle; stronger than nice and reverted with the TTL.`,
+      expectedEffect: `${t.comm} is held near half its current CPU use; it runs slower.`, confidence: 0.45,
+    });
+  } else if (runaway) notes.push('runaway_process: no top task with measurable CPU use was found in the observation window.');
+  if (io && observed.topWriter) {
+    const w = observed.topWriter;
+    proposals.push({
+      rule: 'io-congestion-deprioritizes-top-writer', signals: ['io_congestion'], tool: 'adjust_process',
+      arguments: { pid: w.pid, expectStartTime: w.startTime, action: { kind: 'ioprio', class: 'best-effort', level: 7 }, verify: { seconds: 5, signal: 'io_congestion' } },
+      rationale: `${w.comm} (pid ${w.pid}) writes ${(w.writeBytesPerS / 1048576).toFixed(1)} MiB/s; the lowest best-effort I/O priority lets other processes' requests go first (honoured by the BFQ and CFQ-like schedulers; none/mq-deadline ignore it).`,
+      expectedEffect: 'Lower I/O latency for other processes on a scheduler that honours priorities; no effect with the none scheduler.', confidence: 0.4,
+    });
+  } else if (io) notes.push('io_congestion: no process wrote measurably in the observation window.');
+  if (memory && observed.growingCgroup) {
+    const g = observed.growingCgroup;
+    proposals.push({
+      rule: 'memory-pressure-softly-limits-growing-cgroup', signals: ['memory_pressure'], tool: 'adjust_cgroup',
+      arguments: { path: g.path, knob: 'memory.high', value: Math.round(g.usageBytes * 0.9), verify: { seconds: 5, signal: 'memory_pressure' } },
+      rationale: `${g.path} grows by ${(g.growthBytesPerS / 1048576).toFixed(1)} MiB/s at ${(g.usageBytes / 1048576).toFixed(0)} MiB; memory.high (memory.soft_limit_in_bytes on v1) makes it reclaim its own pages first instead of pushing everyone into reclaim. Never memory.max: that would OOM-kill.`,
+      expectedEffect: 'The growing cgroup is throttled and reclaimed; other workloads see less reclaim stall.', confidence: 0.4,
+    });
+  } else if (memory) notes.push('memory_pressure: no cgroup grew in the observation window.');
+  return { proposals, notes };
 }

@@ -12,6 +12,7 @@ const USAGE = `Usage: schedcp act <subcommand> [options]
   ioprio  --pid PID --class best-effort|idle [--level 0-7]      I/O priority of every thread
   limit   --pid PID --knob K --value V                          move the process into its own schedcp cgroup with K=V
   cgroup  --path /CGROUP --knob K --value V                     set K=V on a cgroup under config.remediation.allowedCgroupRoots
+  recommend [--window-ms N]                                    advise-only proposals from the current signals
   list    [--all]                                               actions with TTL left, before/after values, events
   revert  ID                                                    undo an action now
 
@@ -31,9 +32,9 @@ export const actCommand: CliCommand = {
     const { values, positionals } = parseCommandArgs(rest, {
       pid: { type: 'string' }, value: { type: 'string' }, 'start-time': { type: 'string' }, class: { type: 'string' }, level: { type: 'string' },
       knob: { type: 'string' }, path: { type: 'string' }, mode: { type: 'string' }, ttl: { type: 'string' }, 'verify-seconds': { type: 'string' },
-      justification: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' },
+      justification: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, 'window-ms': { type: 'string' },
     }, true);
-    const subs = ['nice', 'ioprio', 'limit', 'cgroup', 'list', 'revert'];
+    const subs = ['nice', 'ioprio', 'limit', 'cgroup', 'recommend', 'list', 'revert'];
     if (!sub || !subs.includes(sub)) throw new SchedcpError('invalid_argument', `Unknown act subcommand ${quote(sub ?? '')}; use one of ${subs.join(', ')}.`);
     const app = createApp();
     const print = (value: unknown, text: () => string) => io.out(values.json ? JSON.stringify(value, null, 2) : text());
@@ -43,6 +44,11 @@ export const actCommand: CliCommand = {
       if (sub === 'list') {
         const rows = await rem.list({ all: Boolean(values.all) });
         print(rows, () => rows.map((a) => `#${a.id} ${a.state.padEnd(13)} ${a.kind.padEnd(13)} ${a.setting.padEnd(24)} ${a.target}${a.ttlLeftSeconds ? `  ${a.ttlLeftSeconds} s left` : ''}${a.lastError ? `  last error: ${a.lastError}` : ''}`).join('\n') || '(no adjustments)');
+        return 0;
+      }
+      if (sub === 'recommend') {
+        const r = await rem.recommend({ windowMs: parseIntFlag('window-ms', values['window-ms'], 200, 30_000, 1000) });
+        print(r, () => [...r.proposals.map((p) => `${p.tool} ${JSON.stringify(p.arguments)}  (confidence ${p.confidence}, rule ${p.rule})\n    ${p.rationale}\n    expected: ${p.expectedEffect}`), ...r.notes.map((n) => `note: ${n}`)].join('\n') || 'No process actions: no signal calls for one.');
         return 0;
       }
       if (sub === 'revert') {
