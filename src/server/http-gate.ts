@@ -13,16 +13,21 @@ export type Reply = (res: ServerResponse, status: number, code: string, message:
 
 export class BodyTooLarge extends Error {}
 
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  // An oversized body is read to its end (up to DRAIN_LIMIT) before the 413: replying while the client
+  // is still sending resets the connection, and the client sees 'fetch failed' instead of the 413.
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw new BodyTooLarge();
+  if (declared > DRAIN_LIMIT) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+    if (size > DRAIN_LIMIT) throw new BodyTooLarge();
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw new BodyTooLarge();
   return Buffer.concat(chunks);
 }
 
