@@ -22,6 +22,8 @@ export const verifyField = z.object({
 }).strict().optional().describe('Live only: measure whether the action helped.');
 
 export const knobField = z.enum(KNOBS).describe('cgroup v2 name; on v1 schedcp writes cpu.shares, cpu.cfs_quota_us/cfs_period_us, memory.soft_limit_in_bytes, memory.limit_in_bytes or blkio.weight.');
+/** A limit's value, in the unit its knob takes. */
+export const limitValueField = z.number().positive().describe('cpu.max: percent of one CPU; cpu.weight/io.weight: 1..10000; memory.*: bytes.');
 
 const comparisonShape = z.object({ baselineMedian: z.number(), candidateMedian: z.number(), changePct: z.number(), ciLowPct: z.number(), ciHighPct: z.number(), verdict: z.string(), before: z.array(z.number()), after: z.array(z.number()) });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../server/tool.js';
 import { remediationOf } from '../remediation/index.js';
-import { actionResultSchema, knobField, modeField, summarizeAction, ttlField, verifyField } from '../remediation/tool-schemas.js';
+import { actionResultSchema, knobField, limitValueField, modeField, summarizeAction, ttlField, verifyField } from '../remediation/tool-schemas.js';
 
 export const adjustCgroupTool = defineTool({
   name: 'adjust_cgroup',
@@ -12,7 +12,7 @@ export const adjustCgroupTool = defineTool({
   input: z.object({
     path: z.string().min(1).max(512).describe('Cgroup path inside the controller\'s hierarchy, e.g. "/batch.slice/job-7" (not a filesystem path).'),
     knob: knobField,
-    value: z.number().positive().describe('cpu.max: percent of one CPU; cpu.weight/io.weight: 1..10000; memory.*: bytes.'),
+    value: limitValueField,
     ttlSeconds: ttlField,
     mode: modeField,
     verify: verifyField,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../server/tool.js';
 import { remediationOf } from '../remediation/index.js';
-import { actionResultSchema, knobField, modeField, summarizeAction, ttlField, verifyField } from '../remediation/tool-schemas.js';
+import { actionResultSchema, knobField, limitValueField, modeField, summarizeAction, ttlField, verifyField } from '../remediation/tool-schemas.js';
 
 export const adjustProcessTool = defineTool({
   name: 'adjust_process',
@@ -15,7 +15,7 @@ export const adjustProcessTool = defineTool({
     action: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('nice'), value: z.number().int().min(-20).max(39).describe('Target nice of every thread (allowed 0..19, at most config.remediation.maxNiceStep from the current).') }).strict(),
       z.object({ kind: z.literal('ioprio'), class: z.enum(['best-effort', 'idle', 'realtime']), level: z.number().int().min(-1).max(8).optional().describe('best-effort level 0 (highest) .. 7 (lowest)') }).strict(),
-      z.object({ kind: z.literal('limit'), knob: knobField, value: z.number().positive().describe('cpu.max: percent of one CPU; cpu.weight/io.weight: 1..10000; memory.*: bytes.') }).strict(),
+      z.object({ kind: z.literal('limit'), knob: knobField, value: limitValueField }).strict(),
     ]),
     ttlSeconds: ttlField,
     mode: modeField,
