@@ -12,7 +12,6 @@ import { verifyPolicies, type Verification } from '../src/verifier/index.js';
 import { deployPolicy, deploymentStatus, deployerOf, listDeployments, listNodes, rollbackDeployment, startNode, stopNode } from '../src/deployer/index.js';
 import { SchedcpError } from '../src/errors.js';
 
-// SCHEDCP_SKIP_VM_TESTS=1 skips it too once it is enabled again.
 const fixtures = resolve(import.meta.dirname, 'fixtures', 'policies');
 const NAMES = ['deploy_good', 'deploy_delayed_error', 'deploy_delayed_stall'] as const;
 const NODE = 'testnode';
@@ -28,9 +27,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
   }
 }
 
-// Skipped until fixed (last run: the delayed fixtures fail inside the verifier's own VM run on a loaded
-// machine, so they get no token; known-good never reached within 90 s). See docs/deployer.md.
-describe.skip('deployer on a real VM node', () => {
+describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('deployer on a real VM node', () => {
   let root: string;
   let app: App;
   const source = {} as Record<(typeof NAMES)[number], string>;
@@ -41,11 +38,14 @@ describe.skip('deployer on a real VM node', () => {
     root = mkdtempSync(join(tmpdir(), 'sdep-'));
     app = createApp({ config: parseConfig({ dataDir: join(root, 'd'), cacheDir: config.cacheDir, repository: { embedding: 'hashing' } }) });
     for (const n of NAMES) source[n] = readFileSync(join(fixtures, `${n}.bpf.c`), 'utf8');
-    const [v, node] = await Promise.all([
-      verifyPolicies(app, NAMES.map((n) => ({ source: source[n], fileName: `${n}.bpf.c`, label: n })), { perf: true }),
+    // The good policy gets a full token (perf check); the delayed failures only need canary tokens,
+    // and the shorter no-perf run keeps them well inside their 25 s before they misbehave.
+    const [good, delayed, node] = await Promise.all([
+      verifyPolicies(app, [{ source: source.deploy_good, fileName: 'deploy_good.bpf.c', label: 'deploy_good' }], { perf: true }),
+      verifyPolicies(app, NAMES.slice(1).map((n) => ({ source: source[n], fileName: `${n}.bpf.c`, label: n })), { perf: false }),
       startNode(app, NODE),
     ]);
-    NAMES.forEach((n, i) => { verified[n] = v[i]!; });
+    [...good, ...delayed].forEach((v, i) => { verified[NAMES[i]!] = v; });
     expect(node.running).toBe(true);
   }, 600_000);
 
@@ -68,7 +68,7 @@ describe.skip('deployer on a real VM node', () => {
     const cases: Array<[string, string, RegExp]> = [
       ['not a token', source.deploy_good, /not a schedcp verification token/],
       [tampered, source.deploy_good, /signature|tampered/],
-      [verified.deploy_delayed_error.token!, source.deploy_good, /token is for policy object sha256/],
+      [verified.deploy_delayed_error.token!, source.deploy_good, /token is for source sha256/],
     ];
     for (const [token, src, why] of cases) {
       const err = await deployPolicy(app, { token, node: NODE, policy: { source: src }, plan: FAST }).catch((e: unknown) => e);
@@ -88,7 +88,7 @@ describe.skip('deployer on a real VM node', () => {
     expect(started.gates.map((g) => g.kpi)).toEqual(['wake_p99_us', 'req_p99_us']);
     const done = await until('known_good', async () => { const s = await deploymentStatus(app, started.id); return s.stage === 'known_good' ? s : undefined; }, 90);
     expect(done.events.map((e) => e.kind)).toContain('stage');
-    expect((await listNodes(app)).find((n) => n.name === NODE)?.knownGood?.policy).toBe('policy');
+    expect((await listNodes(app)).find((n) => n.name === NODE)?.knownGood?.policy).toBe('deploy_good');
   }, 240_000);
 
   it('rolls a delayed scx_bpf_error back to the known-good policy, and refuses a second deploy meanwhile', async () => {

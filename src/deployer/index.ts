@@ -2,10 +2,10 @@
 // node, with the node agent enforcing the breaker. The MCP tools and `schedcp deploy|node` call
 // only these functions.
 //
-//   deployPolicy(app, {token, node, source|policyName|policyId|objectPath, plan}) → returns once the canary is live and its first check passed
+//   deployPolicy(app, {token, node, [source|policyName|policyId|objectPath], plan}) → returns once the canary is live and its first check passed
 //   deploymentStatus(app, id, {detail}) · listDeployments(app, {node}) · promoteDeployment(app, id) · rollbackDeployment(app, id, reason)
 //   listNodes(app) · startNode(app, name, opts) · stopNode(app, name)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../app.js';
@@ -13,8 +13,7 @@ import { SchedcpError, quote } from '../errors.js';
 import { run } from '../exec/index.js';
 import { sha256Hex } from '../audit/index.js';
 import { getPolicyById, getPolicyByName } from '../repository/index.js';
-import { getVerification, verifyToken } from '../verifier/index.js';
-import { compilePolicy, getKit } from '../vm/index.js';
+import { getVerification, sourceMismatch, verifiedObject, verifyToken, type TokenClaims } from '../verifier/index.js';
 import { listNodeVms, nodeVmStatus, startNodeVm, stopNodeVm, type NodeVmOptions } from '../vm/node-vm.js';
 import { Controller } from './controller.js';
 import { baselineOf, gatesOf, resolvePlan, thresholdsOf, TERMINAL_STAGES, type Baseline, type KpiSample, type Plan, type Thresholds } from './plan.js';
@@ -38,7 +37,8 @@ export interface DeployInput {
   token: string;
   node: string;
   target?: 'vm-node' | 'local';
-  policy: DeploySource;
+  /** Optional: the token alone names the verified object; a policy given must be what was verified. */
+  policy?: DeploySource;
   plan?: Partial<Plan>;
 }
 
@@ -55,26 +55,25 @@ async function refuseLocal(): Promise<never> {
   throw new SchedcpError('unsupported', `The local target is refused on this host: ${scx?.detail ?? 'sched_ext is not available'}${process.getuid?.() === 0 ? '' : '; the server also does not run as root'}. Use a vm-node (start_node).`);
 }
 
-async function policyObject(app: App, policy: DeploySource, signal?: AbortSignal): Promise<{ bytes: Buffer; name: string; repositoryPolicyId: number | null }> {
-  if ('objectPath' in policy) {
-    const bytes = readFileSync(policy.objectPath);
-    return { bytes, name: policy.objectPath.split('/').pop()!.replace(/\.bpf\.o$|\.o$/, '').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60) || 'policy', repositoryPolicyId: null };
+/**
+ * The object to ship is the one the verifier kept under the token's hash, never a recompile. A
+ * source or repository policy given beside the token must be what that verification compiled.
+ */
+function policyObject(app: App, claims: TokenClaims, policy: DeploySource | undefined, label: string): { bytes: Buffer; name: string; repositoryPolicyId: number | null } {
+  const refuse = (why: string): never => { throw new SchedcpError('token_invalid', `Deploy refused, nothing was sent: ${why}.`); };
+  let name = label, repositoryPolicyId: number | null = null;
+  if (policy && 'objectPath' in policy) {
+    const sha = sha256Hex(readFileSync(policy.objectPath));
+    if (sha !== claims.policySha256) refuse(`the token is for policy object sha256 ${claims.policySha256.slice(0, 16)}…, not ${sha.slice(0, 16)}… (${policy.objectPath})`);
+    name = policy.objectPath.split('/').pop()!.replace(/\.bpf\.o$|\.o$/, '');
+  } else if (policy) {
+    const given = 'source' in policy ? { source: policy.source, headers: policy.headers ?? {} }
+      : (() => { const p = 'policyId' in policy ? getPolicyById(app, policy.policyId) : getPolicyByName(app, policy.policyName, policy.version); name = p.name; repositoryPolicyId = p.id; return { source: p.source, headers: p.headers ?? {} }; })();
+    const why = sourceMismatch(claims, given.source, given.headers);
+    if (why) refuse(why);
   }
-  let sourceText: string, headers: Record<string, string> | undefined, name: string, repositoryPolicyId: number | null = null;
-  if ('source' in policy) {
-    sourceText = policy.source; headers = policy.headers; name = 'policy';
-  } else {
-    const p = 'policyId' in policy ? getPolicyById(app, policy.policyId) : getPolicyByName(app, policy.policyName, policy.version);
-    sourceText = p.source; headers = p.headers && Object.keys(p.headers).length ? p.headers : undefined; name = p.name; repositoryPolicyId = p.id;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'schedcp-deploy-'));
-  try {
-    const kit = await getKit(app.config);
-    const out = await compilePolicy(kit, { sourceText, name: name.replace(/[^A-Za-z0-9_.-]/g, '_'), outDir: dir, ...(headers ? { headers } : {}), ...(signal ? { signal } : {}) });
-    return { bytes: readFileSync(out.objectPath), name: name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60), repositoryPolicyId };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const bytes = verifiedObject(app.config.dataDir, claims.policySha256);
+  return { bytes, name: name.replace(/ v\d+$/, '').replace(/\.bpf\.c$/, '').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60) || 'policy', repositoryPolicyId };
 }
 
 /** DWARF is dropped before the object crosses the slow channel; BTF and the programs stay. */
@@ -82,7 +81,7 @@ async function stripDebug(bytes: Buffer): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'schedcp-strip-'));
   try {
     const src = join(dir, 'in.o'), dst = join(dir, 'out.o');
-    (await import('node:fs')).writeFileSync(src, bytes);
+    writeFileSync(src, bytes);
     await run('llvm-strip-19', ['--strip-debug', '-o', dst, src], { timeoutMs: 30_000 });
     return readFileSync(dst);
   } finally {
@@ -102,12 +101,12 @@ export async function deployPolicy(app: App, input: DeployInput, options: Deploy
 
   // The token comes first: nothing reaches the node unless it names this object, this node's kernel and canary.
   progress(0, 5, 'checking the token');
-  const obj = await policyObject(app, input.policy, options.signal);
-  const policySha256 = sha256Hex(obj.bytes);
-  const verdict = await verifyToken(app, input.token, { policySha256, kernelRelease: node.kernelRelease, mode: 'canary' });
+  const verdict = await verifyToken(app, input.token, { kernelRelease: node.kernelRelease, mode: 'canary' });
   if (!verdict.valid || !verdict.claims) throw new SchedcpError('token_invalid', `Deploy refused, nothing was sent to node ${quote(input.node)}: ${verdict.reason}.`);
   const claims = verdict.claims;
   const verification = getVerification(app, claims.evidenceId, 'summary');
+  const obj = policyObject(app, claims, input.policy, verification.policyLabel);
+  const policySha256 = claims.policySha256;
   const repositoryPolicyId = obj.repositoryPolicyId ?? verification.repositoryPolicyId;
   if (repositoryPolicyId !== null) {
     const p = getPolicyById(app, repositoryPolicyId);

@@ -19,6 +19,7 @@ export { collectHeaders, checkHeaders, HEADER_LIMITS, type Headers } from './hea
 export { inspectObject, type ObjectReport } from './inspect.js';
 export { evaluateRules, loadRules, type Finding } from './rules.js';
 export { verifierMigrations, verificationStoreOf } from './store.js';
+export { keepVerifiedObject, verifiedObject, sourceMismatch } from './objects.js';
 export { DEPLOY_MODES, type DeployMode, type TokenClaims } from './token.js';
 export type { Verification, StageResult, StageSummary, StaticStageResult, FailureClass, StageName } from './types.js';
 

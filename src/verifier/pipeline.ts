@@ -1,6 +1,7 @@
 // The verification pipeline: static → kernel verifier → dynamic → performance → token. Stops at
 // the first hard failure and names it; stores every stage's evidence; batches policies per VM boot.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { keepVerifiedObject } from './objects.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../app.js';
@@ -158,7 +159,10 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
     stages: p.stages.map((s) => ({ stage: s.stage, verdict: s.verdict, durationMs: s.durationMs, summary: s.summary, ...(s.reason ? { reason: s.reason } : {}) })),
     ...(failed ? { failedStage: failed.stage, failureClass: failed.failureClass ?? 'infrastructure', reason: `${failed.stage}: ${failed.reason ?? failed.summary}` } : {}),
   };
-  if (!failed && allStagesRan && ctx.kit && p.static.objectSha256) {
+  if (!failed && allStagesRan && ctx.kit && p.static.objectSha256 && p.objectPath) {
+    // The deployer ships these exact bytes: the token names them, and nothing recompiles them.
+    const kept = keepVerifiedObject(app.config.dataDir, readFileSync(p.objectPath));
+    if (kept !== p.static.objectSha256) throw new SchedcpError('internal', `The policy object changed during verification (sha256 ${p.static.objectSha256.slice(0, 16)}… at the static stage, ${kept.slice(0, 16)}… now); no token issued.`);
     const key = loadOrCreateSigningKey(app.config.dataDir);
     const iat = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {

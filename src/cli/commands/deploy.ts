@@ -5,11 +5,12 @@ import { readFileSync } from 'node:fs';
 import { createApp } from '../../app.js';
 import { SchedcpError, quote } from '../../errors.js';
 import { deployPolicy, deploymentStatus, listDeployments, promoteDeployment, rollbackDeployment, type DeploySource } from '../../deployer/index.js';
+import { collectHeaders } from '../../verifier/index.js';
 import { EXIT, type CliCommand } from '../command.js';
 import { parseCommandArgs } from '../parse-args.js';
 
 const USAGE = `Usage:
-  schedcp deploy policy --token TOKEN|--token-file F --node NAME (FILE.bpf.c | FILE.bpf.o | --policy NAME)
+  schedcp deploy policy --token TOKEN|--token-file F --node NAME [FILE.bpf.c | FILE.bpf.o | --policy NAME]
                  [--canary-seconds S] [--known-good-seconds S] [--require-approval] [--json]
   schedcp deploy status ID [--detail] [--json]
   schedcp deploy list [--node NAME] [--json]
@@ -40,14 +41,15 @@ export const deployCommand: CliCommand = {
           const token = values.token ?? (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined);
           if (!token || !values.node) { io.err(USAGE); return EXIT.usage; }
           const file = positionals[0];
-          const policy: DeploySource = values.policy ? { policyName: values.policy }
-            : file?.endsWith('.bpf.c') ? { source: readFileSync(file, 'utf8') } : file ? { objectPath: file } : (() => { throw new SchedcpError('invalid_argument', 'Give a .bpf.c, a .bpf.o or --policy NAME.'); })();
+          // Optional: the token names the verified object; a file or policy given is checked against it.
+          const policy: DeploySource | undefined = values.policy ? { policyName: values.policy }
+            : file?.endsWith('.bpf.c') ? { source: readFileSync(file, 'utf8'), headers: collectHeaders(file) } : file ? { objectPath: file } : undefined;
           const plan = {
             ...(values['canary-seconds'] ? { canarySeconds: Number(values['canary-seconds']) } : {}),
             ...(values['known-good-seconds'] ? { knownGoodSeconds: Number(values['known-good-seconds']) } : {}),
             ...(values['require-approval'] ? { requireApproval: true } : {}),
           };
-          const started = await deployPolicy(app, { token, node: values.node, policy, plan }, { onProgress: (_d, _t, m) => io.err(`[deploy] ${m}`) });
+          const started = await deployPolicy(app, { token, node: values.node, ...(policy ? { policy } : {}), plan }, { onProgress: (_d, _t, m) => io.err(`[deploy] ${m}`) });
           io.err(`[deploy] deployment ${started.id}: canary live`);
           let last = '';
           for (;;) {
