@@ -1,0 +1,1 @@
+// schedcp console entry
