@@ -11,6 +11,8 @@ import { createMcpServer } from './create-server.js';
 import { classifyBody } from './http-classify.js';
 import { BodyTooLarge, HttpGate, readBody, type Reply } from './http-gate.js';
 import { API_PREFIX, handleRest, restReply } from '../rest/router.js';
+import { DOCS_PATH, serveApiDocs } from '../rest/docs.js';
+import { CONSOLE_PATH, serveConsole } from '../console/serve.js';
 import { registerStateGauges, registry } from '../metrics/index.js';
 import type { TokenEntry } from './http-auth.js';
 
@@ -58,6 +60,9 @@ export async function startHttpServer(app: App, options: { host: string; port: n
       const origin = validateOriginHeader(req.headers.origin, origins);
       if (!origin.ok) return sendJson(res, 403, `Forbidden: ${origin.message}. Allowed origins: ${origins.join(', ')} (config http.allowedOrigins).`);
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); return; }
+      // Browser pages hold no data (they call /api/v1 with the operator's token): no auth, same Host/Origin checks.
+      if (url.pathname === CONSOLE_PATH || url.pathname.startsWith(`${CONSOLE_PATH}/`)) return serveConsole(req, res, url);
+      if (url.pathname === DOCS_PATH || url.pathname.startsWith(`${DOCS_PATH}/`)) return serveApiDocs(req, res, url);
       if (url.pathname.startsWith(API_PREFIX)) return await handleRest(app, gate, req, res, url);
       if (url.pathname === '/metrics') {
         // Scrapers hold a static token: the metrics token, or any token with scope "read".
