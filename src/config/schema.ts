@@ -2,8 +2,14 @@
 // so a typo in a config file is reported instead of silently ignored.
 import { z } from 'zod';
 
-export const SCOPES = ['read', 'verify', 'deploy', 'tune'] as const;
+export const SCOPES = ['read', 'verify', 'deploy', 'tune', 'approve'] as const;
 export type Scope = (typeof SCOPES)[number];
+/** Scopes only a human holds (the operator console, the CLI): never given to an agent's generated token or to stdio. */
+export const HUMAN_SCOPES: readonly Scope[] = ['approve'];
+export const AGENT_SCOPES: readonly Scope[] = SCOPES.filter((s) => !HUMAN_SCOPES.includes(s));
+/** Repository decisions config approval.requireHumanFor can reserve to a human. */
+export const APPROVAL_ACTIONS = ['promote_policy', 'release_quarantine'] as const;
+export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 
 const rateLimit = z.object({
   /** Sustained calls per minute for one client in this tool class. */
@@ -30,15 +36,16 @@ export const configSchema = z.object({
       verify: rateLimit.default({ perMinute: 20, burst: 5 }),
       deploy: rateLimit.default({ perMinute: 10, burst: 3 }),
       tune: rateLimit.default({ perMinute: 30, burst: 10 }),
+      approve: rateLimit.default({ perMinute: 30, burst: 10 }),
     }).strict().default({
       read: { perMinute: 600, burst: 60 }, verify: { perMinute: 20, burst: 5 },
-      deploy: { perMinute: 10, burst: 3 }, tune: { perMinute: 30, burst: 10 },
+      deploy: { perMinute: 10, burst: 3 }, tune: { perMinute: 30, burst: 10 }, approve: { perMinute: 30, burst: 10 },
     }),
   }).strict().default({
     host: '127.0.0.1', port: 7345, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 1024 * 1024,
     rateLimits: {
       read: { perMinute: 600, burst: 60 }, verify: { perMinute: 20, burst: 5 },
-      deploy: { perMinute: 10, burst: 3 }, tune: { perMinute: 30, burst: 10 },
+      deploy: { perMinute: 10, burst: 3 }, tune: { perMinute: 30, burst: 10 }, approve: { perMinute: 30, burst: 10 },
     },
   }),
   /** Bearer tokens for the HTTP transport. Empty: one is generated on first start and stored in the data dir. */
@@ -101,6 +108,10 @@ export const configSchema = z.object({
   deploy: z.object({
     enabled: z.boolean().default(false),
   }).strict().default({ enabled: false }),
+  approval: z.object({
+    /** Decisions an agent may not take alone: approve_policy then needs a caller with scope "approve" (the console, the CLI). */
+    requireHumanFor: z.array(z.enum(APPROVAL_ACTIONS)).default(['promote_policy']),
+  }).strict().default({ requireHumanFor: ['promote_policy'] }),
   verifier: z.object({
     /** How long a deployment token stays valid after a passing verification. */
     tokenTtlHours: z.number().int().min(1).max(24 * 90).default(168),

@@ -19,3 +19,4 @@ export function getPolicyByName(app: App, name: string, version?: number): Polic
 export function getPolicyById(app: App, id: number): Policy {
   return repositoryOf(app).get({ id });
 }
+export { pendingApprovals, approvePolicy, type PendingApproval } from './approval.js';

@@ -4,7 +4,7 @@ import type { App } from '../app.js';
 import { sha256Hex } from '../audit/index.js';
 import { SchedcpError, quote } from '../errors.js';
 import { builtinPoliciesDir, loadBuiltinPolicies } from './builtins.js';
-import { nextStatus, manualTransitionAllowed, allowedManualTargets, workloadScores, isTargetWorkload, type WorkloadScore } from './curation.js';
+import { nextStatus, manualTransitionAllowed, allowedManualTargets, workloadScores, isTargetWorkload, type Transition, type WorkloadScore } from './curation.js';
 import { codeIdentifiers, type PolicyStatus } from './metadata.js';
 import { createEmbedder, HybridIndex, type IndexDoc } from './search/index.js';
 import { PolicyStore, type Policy } from './store.js';
@@ -109,21 +109,33 @@ export class Repository {
   /** Apply the curation rules after new evidence; every change is stored with its reason and audited. */
   applyCuration(policyId: number, actor: Actor): Array<{ from: PolicyStatus; to: PolicyStatus; reason: string }> {
     const changes: Array<{ from: PolicyStatus; to: PolicyStatus; reason: string }> = [];
-    const rules = this.app.config.repository;
     for (let step = 0; step < 4; step++) {
       const p = this.store.byId(policyId)!;
-      const t = nextStatus({
-        status: p.status,
-        targetWorkloads: p.metadata.targetWorkloads,
-        verifications: this.store.verifications(policyId).map((v) => v.verdict),
-        scores: this.scores(policyId),
-        deployments: this.store.deployments(policyId).map((d) => d.result),
-      }, rules);
+      const t = this.evidenceTransition(p);
       if (!t) break;
+      // A promotion reserved to a human waits for approve_policy (config approval.requireHumanFor).
+      if (t.to === 'promoted' && this.app.config.approval.requireHumanFor.includes('promote_policy')) break;
       this.changeStatus(p, t.to, t.reason, actor);
       changes.push({ from: p.status, to: t.to, reason: t.reason });
     }
     return changes;
+  }
+
+  /** The status change the curation rules call for on the stored evidence, or undefined. */
+  evidenceTransition(p: Policy): Transition | undefined {
+    return nextStatus({
+      status: p.status,
+      targetWorkloads: p.metadata.targetWorkloads,
+      verifications: this.store.verifications(p.id).map((v) => v.verdict),
+      scores: this.scores(p.id),
+      deployments: this.store.deployments(p.id).map((d) => d.result),
+    }, this.app.config.repository);
+  }
+
+  /** A status change decided by approve_policy (src/repository/approval.ts checks who may). */
+  approvedChange(p: Policy, to: PolicyStatus, reason: string, actor: Actor): Policy {
+    this.changeStatus(p, to, reason, actor);
+    return this.store.byId(p.id)!;
   }
 
   /** An explicit status change (retire, quarantine, release from quarantine) with a stated reason. */

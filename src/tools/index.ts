@@ -6,6 +6,7 @@ import type { AnyToolSpec } from '../server/tool.js';
 // foundation
 import { hostCapabilitiesTool } from './host-capabilities.js';
 import { auditLogTool } from './audit-log.js';
+import { whoamiTool } from './whoami.js';
 // analysis
 import { systemSummaryTool } from './system-summary.js'; import { systemSignalsTool } from './system-signals.js'; import { listProbesTool } from './list-probes.js'; import { runProbeTool } from './run-probe.js'; import { perfProfileTool } from './perf-profile.js'; import { straceProfileTool } from './strace-profile.js'; import { runWorkloadTool } from './run-workload.js'; import { compareToBaselineTool } from './compare-to-baseline.js';
 // repository
@@ -14,6 +15,8 @@ import { getPolicyTool } from './get-policy.js';
 import { submitPolicyTool } from './submit-policy.js';
 import { recordOutcomeTool } from './record-outcome.js';
 import { policyHistoryTool } from './policy-history.js';
+import { listApprovalsTool } from './list-approvals.js';
+import { approvePolicyTool } from './approve-policy.js';
 // verifier
 import { verifyPolicyTool } from './verify-policy.js';
 import { getVerificationTool } from './get-verification.js';
@@ -38,11 +41,11 @@ import { deployPolicyTool } from './deploy-policy.js'; import { deploymentStatus
 export const tools: AnyToolSpec[] = [
   // foundation
   hostCapabilitiesTool,
-  auditLogTool,
+  auditLogTool, whoamiTool,
   // analysis
   systemSummaryTool, systemSignalsTool, listProbesTool, runProbeTool, perfProfileTool, straceProfileTool, runWorkloadTool, compareToBaselineTool,
   // repository
-  searchPoliciesTool, getPolicyTool, submitPolicyTool, recordOutcomeTool, policyHistoryTool,
+  searchPoliciesTool, getPolicyTool, submitPolicyTool, recordOutcomeTool, policyHistoryTool, listApprovalsTool, approvePolicyTool,
   // verifier
   verifyPolicyTool, getVerificationTool, verifyTokenTool,
   // tuning
