@@ -18,8 +18,10 @@ export const serveCommand: CliCommand = {
 
 --stdio   Speak MCP on stdin/stdout (logs go to stderr). The caller gets every scope.
 --http    Streamable HTTP at http://HOST:PORT/mcp with bearer-token auth and scopes
-          (read, verify, deploy, tune), Host/Origin checks, per-client rate limits and a body limit.
-          Without configured tokens one is generated on first start and stored in the data dir.
+          (read, verify, deploy, tune, approve), Host/Origin checks, per-client rate limits and a body
+          limit; the same server has REST (/api/v1, /api/docs), the operator console (/console/) and
+          /metrics. Without configured tokens two are generated on first start in the data dir: the
+          agent's (http-token, every scope but approve) and the operator's (http-operator-token).
 --host    Bind address (default from config http.host, 127.0.0.1). Binding a non-loopback
           address exposes the server to the network: put TLS in front of it.
 --port    TCP port (default from config http.port, 7345; 0 picks a free port).`,
@@ -62,7 +64,7 @@ export const serveCommand: CliCommand = {
     const server = await startHttpServer(app, { host, port, tokens: tokens.tokens });
     app.onClose(() => server.close());
     if (!LOOPBACK.has(host)) app.logger.log('warning', `listening on non-loopback address ${host}: anyone who can reach it and holds a token can call tools; use TLS in front`);
-    io.err(attachInstructions({ url: `http://${LOOPBACK.has(host) ? '127.0.0.1' : host}:${server.port}/mcp`, tokenFile: tokens.tokenFile, generatedToken: tokens.generatedToken }));
+    io.err(attachInstructions({ url: `http://${LOOPBACK.has(host) ? '127.0.0.1' : host}:${server.port}/mcp`, tokenFile: tokens.tokenFile, generatedToken: tokens.generatedToken, operatorTokenFile: tokens.operatorTokenFile }));
     app.logger.log('info', 'listening', { url: `http://${host}:${server.port}/mcp`, port: server.port });
     return new Promise<number>(() => undefined);
   },
