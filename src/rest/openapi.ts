@@ -64,7 +64,6 @@ export function openApiDocument(_app?: App): Record<string, unknown> {
       title: 'schedcp REST API', version: SCHEDCP_VERSION,
       description: 'Every schedcp MCP tool as POST /api/v1/<tool> (read-only tools also as GET with query parameters). Same bearer tokens, scopes, rate limits and audit log as /mcp. Errors are {code, message}. Send `Accept: text/event-stream` to follow a long call (progress events, then result or error).',
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     tags: [{ name: 'read' }, { name: 'verify' }, { name: 'tune' }, { name: 'deploy' }],
