@@ -32,8 +32,53 @@
 
 struct node N = { .chan = -1 };
 
+/* The last trips and rollbacks, kept so a controller that was away (restarted, killed, the
+ * dead-man case) can ask for them with `replay` and learn what the agent did meanwhile. */
+#define HISTORY 16
+static char *history[HISTORY];
+static size_t history_len[HISTORY];
+static unsigned nhistory;
+
+static void remember(const struct jbuf *b)
+{
+	if (!b->p || (!memmem(b->p, b->len, "\"type\":\"trip\"", 13) && !memmem(b->p, b->len, "\"type\":\"rollback\"", 17)))
+		return;
+	unsigned i = nhistory++ % HISTORY;
+	free(history[i]);
+	history[i] = malloc(b->len);
+	if (history[i])
+		memcpy(history[i], b->p, b->len);
+	history_len[i] = history[i] ? b->len : 0;
+}
+
+static int replay_history(void)
+{
+	unsigned first = nhistory > HISTORY ? nhistory - HISTORY : 0;
+	for (unsigned n = first; n < nhistory; n++) {
+		struct jbuf b;
+		unsigned i = n % HISTORY;
+		if (!history[i])
+			continue;
+		jb_init(&b);
+		/* verbatim, plus a marker so a reader can tell a replay from a live event */
+		b.p = malloc(history_len[i] + 32);
+		if (!b.p)
+			continue;
+		memcpy(b.p, history[i], history_len[i] - 1); /* without the closing brace */
+		memcpy(b.p + history_len[i] - 1, ",\"replay\":true}", 15);
+		b.len = history_len[i] - 1 + 15;
+		b.cap = history_len[i] + 32;
+		if (N.chan >= 0)
+			jb_emit_to(&b, N.chan);
+		else
+			free(b.p);
+	}
+	return (int)(nhistory - first);
+}
+
 void emit(struct jbuf *b)
 {
+	remember(b);
 	if (N.chan >= 0)
 		jb_emit_to(b, N.chan);
 	else
@@ -209,6 +254,14 @@ static void handle(char *line)
 		reply(id, cmd, NULL, add_status);
 		return;
 	} else if (!strcmp(cmd, "heartbeat")) {
+	} else if (!strcmp(cmd, "replay")) {
+		replay_history();
+	} else if (!strcmp(cmd, "debug_kill")) {
+		/* Test nodes only: a real SIGKILL of the agent, so tests see what the kernel does with its link. */
+		if (cmdline_opt("debug", 0) != 1)
+			e = "debug_kill needs a node booted with schedcp.debug=1 (test nodes only)";
+		else
+			raise(SIGKILL);
 	} else if (!strcmp(cmd, "put_object")) {
 		e = put_object(&o, err, sizeof(err));
 	} else if (!strcmp(cmd, "deploy")) {

@@ -97,8 +97,9 @@ int load_start(struct load *l, int batch_workers, int sleep_period_us, int reque
 		}
 		l->pids[l->npids++] = pid;
 	}
-	/* A canary moves the latency tasks and half of the batch workers. */
-	l->canary_pids = 3 + (l->batch + 1) / 2;
+	/* A canary moves the whole load: SCHED_EXT sits below the fair class in 6.12, so a load task
+	 * left on CFS (a batch hog) would starve the canary's tasks and trip the policy for nothing. */
+	l->canary_pids = l->npids;
 	return 0;
 }
 

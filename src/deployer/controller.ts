@@ -5,7 +5,7 @@ import type { App } from '../app.js';
 import { recordOutcome } from '../repository/index.js';
 import { nodeVmStatus } from '../vm/node-vm.js';
 import { NodeClient, type AgentMessage } from './node-client.js';
-import { nextStep, tripCounts, TERMINAL_STAGES, type Plan } from './plan.js';
+import { gatesOf, nextStep, tripCounts, TERMINAL_STAGES, type Baseline, type KpiSample, type Plan, type Thresholds } from './plan.js';
 import type { DeploymentRow, DeploymentStore } from './store.js';
 
 const HEARTBEAT_MS = 1000;
@@ -69,7 +69,7 @@ export class Controller {
       else if (msg.type === 'rollback' && forDep) void this.onRollback(conn, dep, msg);
       else if (msg.type === 'hello' && msg.agent_pid !== conn.agentPid) {
         conn.agentPid = msg.agent_pid as number;
-        this.end(conn, dep, 'lost', { kind: 'agent_restarted', counts: true, reason: 'the node agent restarted (killed?): the kernel unloaded the policy when its BPF link closed; the new agent runs the default scheduler', sched_ext: msg.sched_ext });
+        this.end(conn, dep, 'lost', { kind: 'agent_restarted', counts: false, reason: 'the node agent restarted (killed?): the kernel unloaded the policy when its BPF link closed; the new agent runs the default scheduler', sched_ext: msg.sched_ext });
       }
     } catch (error) {
       this.app.logger.log('error', 'deployer: handling a node message failed', { node, error: String(error) });
@@ -82,7 +82,8 @@ export class Controller {
     if (n < 240 || (msg.seq as number) % 4 === 0) this.store.addSample(dep.id, dep.stage, msg);
     if (dep.stage !== 'canary' && dep.stage !== 'full') return;
     const stageSeconds = (Date.now() - Date.parse(dep.stageStartedAt)) / 1000;
-    const step = nextStep(dep.stage, stageSeconds, dep.plan as unknown as Plan, dep.tokenModes.includes('full'));
+    const gatesOk = !dep.baseline || gatesOf(msg as unknown as KpiSample, dep.baseline as unknown as Baseline, dep.plan.thresholds as Thresholds).every((g) => g.ok);
+    const step = nextStep(dep.stage, stageSeconds, dep.plan as unknown as Plan, dep.tokenModes.includes('full'), { gatesOk, paused: dep.paused });
     if (step === 'promote') void this.promote(node, dep.id).catch(() => undefined);
     else if (step === 'await_approval') {
       this.store.update(dep.id, { stage: 'awaiting_approval' });
@@ -139,7 +140,7 @@ export class Controller {
   private async onRollback(conn: Conn, dep: DeploymentRow, msg: AgentMessage): Promise<void> {
     const restored = msg.restored as string;
     const detail = {
-      reason: msg.reason, why: msg.why, restored, known_good: msg.known_good, detach_ms: msg.detach_ms, restore_ms: msg.restore_ms,
+      ...(msg.replay ? { replayed: true } : {}), reason: msg.reason, why: msg.why, restored, known_good: msg.known_good, detach_ms: msg.detach_ms, restore_ms: msg.restore_ms,
       detection_to_restored_ms: (msg.done_ms as number) - (msg.detected_ms as number), disabled: msg.disabled, restore_error: msg.restore_error, sched_ext: msg.sched_ext,
     };
     this.store.addEvent(dep.id, 'rollback', detail);
@@ -156,7 +157,7 @@ export class Controller {
     this.store.update(dep.id, { stage, breaker: 'open', trip, ended: true });
     this.store.addEvent(dep.id, 'lost', trip);
     this.stopHeartbeat(conn);
-    void this.outcome(dep, 'failure', `${String(trip.reason)}`, true);
+    void this.outcome(dep, 'failure', `${String(trip.reason)}`, trip.counts as boolean);
   }
 
   /** Deployment evidence goes to the repository from these records (its curation quarantines after K). */

@@ -3,7 +3,7 @@
 // only these functions.
 //
 //   deployPolicy(app, {token, node, [source|policyName|policyId|objectPath], plan}) → returns once the canary is live and its first check passed
-//   deploymentStatus(app, id, {detail}) · listDeployments(app, {node}) · promoteDeployment(app, id) · rollbackDeployment(app, id, reason)
+//   deploymentStatus(app, id, {detail}) · listDeployments(app, {node}) · promoteDeployment(app, id) · pauseDeployment(app, id, paused) · rollbackDeployment(app, id, reason)
 //   listNodes(app) · startNode(app, name, opts) · stopNode(app, name)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,7 +167,7 @@ export async function deploymentStatus(app: App, id: number, options: { detail?:
   const events = store.events(id);
   return {
     id: d.id, node: d.node, policy: { name: d.policyName, repositoryPolicyId: d.repositoryPolicyId, sha256: d.policySha256, shippedSha256: d.objectSha256, verificationId: d.verificationId },
-    tokenModes: d.tokenModes, stage: d.stage, live: !TERMINAL_STAGES.has(d.stage), breaker: d.breaker, createdAt: d.createdAt, stageStartedAt: d.stageStartedAt, endedAt: d.endedAt,
+    tokenModes: d.tokenModes, stage: d.stage, live: !TERMINAL_STAGES.has(d.stage), paused: d.paused, breaker: d.breaker, createdAt: d.createdAt, stageStartedAt: d.stageStartedAt, endedAt: d.endedAt,
     plan: d.plan, baseline: d.baseline, connected: controller.connected(d.node),
     gates: d.baseline && thresholds ? gatesOf(current, d.baseline as unknown as Baseline, thresholds) : [],
     current: current ? { at: samples.at(-1)!.at, ...pick(current as unknown as Record<string, unknown>) } : null,
@@ -197,6 +197,17 @@ export async function promoteDeployment(app: App, id: number) {
   if (d.stage !== 'canary' && d.stage !== 'awaiting_approval') throw new SchedcpError('precondition_failed', `Deployment ${id} is at stage ${d.stage}; only a canary can be promoted.`);
   if (!d.tokenModes.includes('full')) throw new SchedcpError('token_invalid', `Deployment ${id}'s token allows ${d.tokenModes.join(', ')} only: a canary-only token never reaches full (verify with the performance check).`);
   await controller.promote(d.node, id);
+  return deploymentStatus(app, id);
+}
+
+/** An operator hold: the breaker stays armed, but no automatic promotion or known-good until resumed. */
+export function pauseDeployment(app: App, id: number, paused: boolean) {
+  const { store } = deployerOf(app);
+  const d = store.get(id);
+  if (TERMINAL_STAGES.has(d.stage)) throw new SchedcpError('precondition_failed', `Deployment ${id} already ended (${d.stage}); there is nothing to ${paused ? 'pause' : 'resume'}.`);
+  if (d.paused === paused) throw new SchedcpError('precondition_failed', `Deployment ${id} is already ${paused ? 'paused' : 'running (not paused)'}.`);
+  store.update(id, { paused });
+  store.addEvent(id, paused ? 'paused' : 'resumed', { stage: d.stage });
   return deploymentStatus(app, id);
 }
 
@@ -249,6 +260,10 @@ export async function resumeDeployments(app: App): Promise<void> {
   for (const d of store.active()) {
     try {
       const conn = await controller.connection(d.node);
+      // What the agent did while nobody listened (a dead-man rollback, a trip) comes back first, as
+      // the same trip/rollback events it sent then: the controller records them like live ones.
+      await conn.client.request('replay', {});
+      if (store.get(d.id).endedAt) continue;
       const st = await conn.client.request('status', {});
       const cur = st.current as { deployment?: string | null; role?: string; name?: string } | null;
       if (cur?.deployment === String(d.id) && cur.role === 'deployment') {

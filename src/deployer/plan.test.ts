@@ -35,9 +35,19 @@ describe('deployer plan core', () => {
     expect(nextStep('rolled_back', 1000, DEFAULT_PLAN, true)).toBe('wait');
   });
 
-  it('counts policy trips towards quarantine, not operator rollbacks', () => {
+  it('holds a stage while its gates are red or an operator paused it', () => {
+    expect(nextStep('canary', 60, DEFAULT_PLAN, true, { gatesOk: false })).toBe('wait');
+    expect(nextStep('full', 60, DEFAULT_PLAN, true, { gatesOk: false })).toBe('wait');
+    expect(nextStep('canary', 60, DEFAULT_PLAN, true, { paused: true })).toBe('wait');
+    expect(nextStep('canary', 60, DEFAULT_PLAN, true, { gatesOk: true, paused: false })).toBe('promote');
+  });
+
+  it('counts policy trips towards quarantine, not operator rollbacks, dead-man rollbacks or a killed agent', () => {
     expect(tripCounts('stall')).toBe(true);
-    expect(tripCounts('heartbeat_lost')).toBe(true);
+    expect(tripCounts('scx_bpf_error')).toBe(true);
+    expect(tripCounts('soft')).toBe(true);
     expect(tripCounts('manual')).toBe(false);
+    expect(tripCounts('heartbeat_lost')).toBe(false);
+    expect(tripCounts('agent_restarted')).toBe(false);
   });
 });

@@ -79,8 +79,12 @@ export function gatesOf(sample: KpiSample | undefined, baseline: Baseline, thres
   return [gate('wake_p99_us', thresholds.soft_wake_p99_us), gate('req_p99_us', thresholds.soft_req_p99_us)];
 }
 
-/** What the controller does next for a live deployment, given how long its stage has lasted. */
-export function nextStep(stage: Stage, stageSeconds: number, plan: Plan, tokenAllowsFull: boolean): 'promote' | 'await_approval' | 'mark_known_good' | 'wait' {
+/**
+ * What the controller does next for a live deployment, given how long its stage has lasted. A
+ * stage advances only with its gates green at that check and never while an operator paused it.
+ */
+export function nextStep(stage: Stage, stageSeconds: number, plan: Plan, tokenAllowsFull: boolean, hold: { gatesOk?: boolean; paused?: boolean } = {}): 'promote' | 'await_approval' | 'mark_known_good' | 'wait' {
+  if (hold.paused || hold.gatesOk === false) return 'wait';
   if (stage === 'canary' && stageSeconds >= plan.canarySeconds) {
     return plan.requireApproval || !tokenAllowsFull ? 'await_approval' : 'promote';
   }
@@ -88,7 +92,10 @@ export function nextStep(stage: Stage, stageSeconds: number, plan: Plan, tokenAl
   return 'wait';
 }
 
-/** Whether a trip counts towards quarantine: a policy failure, not an operator's rollback. */
+/**
+ * Whether a trip counts towards quarantine: a policy failure does; an operator's rollback, a lost
+ * control plane (dead-man switch) or a killed agent say nothing about the policy.
+ */
 export function tripCounts(kind: string): boolean {
-  return kind !== 'manual';
+  return !['manual', 'heartbeat_lost', 'agent_restarted', 'control_plane_restart'].includes(kind);
 }

@@ -49,13 +49,18 @@ export const deployerMigrations: Migration[] = [{
       deployment_id INTEGER NOT NULL REFERENCES deployments(id),
       since TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))`);
   },
+}, {
+  component: 'deployer', version: 2, description: 'deployments.paused: an operator hold on automatic stage changes',
+  up(db) {
+    db.exec('ALTER TABLE deployments ADD COLUMN paused INTEGER NOT NULL DEFAULT 0');
+  },
 }];
 
 export interface DeploymentRow {
   id: number; createdAt: string; updatedAt: string; node: string; policyName: string; repositoryPolicyId: number | null;
   policySha256: string; objectSha256: string; verificationId: number; tokenModes: string[]; stage: Stage; breaker: Breaker;
   plan: Record<string, unknown>; baseline: Record<string, number> | null; trip: Record<string, unknown> | null;
-  stageStartedAt: string; endedAt: string | null;
+  stageStartedAt: string; endedAt: string | null; paused: boolean;
 }
 
 export interface KnownGood { node: string; policyName: string; policySha256: string; objectSha256: string; deploymentId: number; since: string }
@@ -69,7 +74,7 @@ function toRow(r: Record<string, unknown>): DeploymentRow {
     plan: JSON.parse(r.plan_json as string) as Record<string, unknown>,
     baseline: r.baseline_json ? JSON.parse(r.baseline_json as string) as Record<string, number> : null,
     trip: r.trip_json ? JSON.parse(r.trip_json as string) as Record<string, unknown> : null,
-    stageStartedAt: r.stage_started_at as string, endedAt: r.ended_at as string | null,
+    stageStartedAt: r.stage_started_at as string, endedAt: r.ended_at as string | null, paused: r.paused === 1,
   };
 }
 
@@ -104,13 +109,14 @@ export class DeploymentStore {
     return (this.db.prepare('SELECT * FROM deployments WHERE ended_at IS NULL ORDER BY id').all() as Record<string, unknown>[]).map(toRow);
   }
 
-  update(id: number, fields: { stage?: Stage; breaker?: Breaker; baseline?: Record<string, number>; trip?: Record<string, unknown>; ended?: boolean }): void {
+  update(id: number, fields: { stage?: Stage; breaker?: Breaker; baseline?: Record<string, number>; trip?: Record<string, unknown>; ended?: boolean; paused?: boolean }): void {
     const sets: string[] = ["updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"];
     const args: unknown[] = [];
     if (fields.stage) { sets.push("stage = ?", "stage_started_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"); args.push(fields.stage); }
     if (fields.breaker) { sets.push('breaker = ?'); args.push(fields.breaker); }
     if (fields.baseline) { sets.push('baseline_json = ?'); args.push(JSON.stringify(fields.baseline)); }
     if (fields.trip) { sets.push('trip_json = ?'); args.push(JSON.stringify(fields.trip)); }
+    if (fields.paused !== undefined) { sets.push('paused = ?'); args.push(fields.paused ? 1 : 0); }
     if (fields.ended) sets.push("ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')");
     this.db.prepare(`UPDATE deployments SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
   }

@@ -10,7 +10,7 @@ const kpis = {
 export const deploymentStatusOutput = z.object({
   id: z.number(), node: z.string(),
   policy: z.object({ name: z.string(), repositoryPolicyId: z.number().nullable(), sha256: z.string(), shippedSha256: z.string(), verificationId: z.number() }),
-  tokenModes: z.array(z.string()), stage: z.string(), live: z.boolean(), breaker: z.enum(['closed', 'open', 'half_open']),
+  tokenModes: z.array(z.string()), stage: z.string(), live: z.boolean(), paused: z.boolean(), breaker: z.enum(['closed', 'open', 'half_open']),
   createdAt: z.string(), stageStartedAt: z.string(), endedAt: z.string().nullable(), plan: json, baseline: json.nullable(), connected: z.boolean(),
   gates: z.array(z.object({ kpi: z.string(), current: z.number().nullable(), baseline: z.number(), threshold: z.number(), ok: z.boolean() })),
   current: z.object({ at: z.string(), ...kpis }).nullable(),

@@ -36,7 +36,7 @@ import { listAdjustmentsTool } from './list-adjustments.js';
 import { revertAdjustmentTool } from './revert-adjustment.js';
 import { recommendActionsTool } from './recommend-actions.js';
 // deployer
-import { deployPolicyTool } from './deploy-policy.js'; import { deploymentStatusTool } from './deployment-status.js'; import { promoteDeploymentTool } from './promote-deployment.js'; import { rollbackDeploymentTool } from './rollback-deployment.js'; import { listDeploymentsTool } from './list-deployments.js'; import { listNodesTool } from './list-nodes.js'; import { startNodeTool } from './start-node.js'; import { stopNodeTool } from './stop-node.js';
+import { deployPolicyTool } from './deploy-policy.js'; import { deploymentStatusTool } from './deployment-status.js'; import { promoteDeploymentTool } from './promote-deployment.js'; import { rollbackDeploymentTool } from './rollback-deployment.js'; import { pauseDeploymentTool } from './pause-deployment.js'; import { listDeploymentsTool } from './list-deployments.js'; import { listNodesTool } from './list-nodes.js'; import { startNodeTool } from './start-node.js'; import { stopNodeTool } from './stop-node.js';
 
 export const tools: AnyToolSpec[] = [
   // foundation
@@ -53,7 +53,7 @@ export const tools: AnyToolSpec[] = [
   // remediation
   adjustProcessTool, adjustCgroupTool, listAdjustmentsTool, revertAdjustmentTool, recommendActionsTool,
   // deployer
-  deployPolicyTool, deploymentStatusTool, promoteDeploymentTool, rollbackDeploymentTool, listDeploymentsTool, listNodesTool, startNodeTool, stopNodeTool,
+  deployPolicyTool, deploymentStatusTool, promoteDeploymentTool, pauseDeploymentTool, rollbackDeploymentTool, listDeploymentsTool, listNodesTool, startNodeTool, stopNodeTool,
 ];
 
 export function findTool(name: string): AnyToolSpec | undefined {

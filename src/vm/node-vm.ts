@@ -18,6 +18,8 @@ export interface NodeVmOptions {
   batchWorkers?: number;
   /** Agent sampling interval. */
   intervalMs?: number;
+  /** Test nodes only: the agent accepts `debug_kill` (a real SIGKILL of itself, for the agent-killed test). */
+  debug?: boolean;
 }
 
 export interface NodeVmRecord {
@@ -30,6 +32,7 @@ export interface NodeVmRecord {
   memoryMiB: number;
   batchWorkers: number;
   intervalMs: number;
+  debug?: boolean;
   socket: string;
   consoleLog: string;
   pidFile: string;
@@ -85,7 +88,7 @@ export function listNodeVms(dataDir: string): NodeVmStatus[] {
 }
 
 export function nodeQemuArgs(record: NodeVmRecord, kit: { bzImage: string; initramfs: string }): string[] {
-  const append = ['console=ttyS0', 'panic=-1', 'reboot=t', 'quiet', 'schedcp.mode=node', `schedcp.batch=${record.batchWorkers}`, `schedcp.interval_ms=${record.intervalMs}`].join(' ');
+  const append = ['console=ttyS0', 'panic=-1', 'reboot=t', 'quiet', 'schedcp.mode=node', `schedcp.batch=${record.batchWorkers}`, `schedcp.interval_ms=${record.intervalMs}`, ...(record.debug ? ['schedcp.debug=1'] : [])].join(' ');
   return [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-accel', record.accel, '-cpu', record.accel === 'kvm' ? 'host' : 'max', '-smp', String(record.cpus), '-m', `${record.memoryMiB}M`,
@@ -108,6 +111,7 @@ export async function startNodeVm(config: { dataDir: string; cacheDir: string; v
   const record: NodeVmRecord = {
     name, target: 'vm-node', kitDir: kit.dir, kernelRelease: kit.manifest.versions.kernelRelease, accel,
     cpus: options.cpus ?? 2, memoryMiB: options.memoryMiB ?? 512, batchWorkers: options.batchWorkers ?? 2, intervalMs: options.intervalMs ?? 250,
+    ...(options.debug ? { debug: true } : {}),
     socket: join(dir, 'channel.sock'), consoleLog: join(dir, 'console.log'), pidFile: join(dir, 'qemu.pid'), startedAt: new Date().toISOString(),
   };
   if (record.socket.length > 100) throw new SchedcpError('invalid_argument', `The node socket path ${quote(record.socket)} is longer than a unix socket allows (~107 bytes); use a shorter data dir.`);

@@ -11,7 +11,9 @@ import { parseCommandArgs } from '../parse-args.js';
 
 const USAGE = `Usage:
   schedcp deploy policy --token TOKEN|--token-file F --node NAME [FILE.bpf.c | FILE.bpf.o | --policy NAME]
-                 [--canary-seconds S] [--known-good-seconds S] [--require-approval] [--json]
+                 [--baseline-seconds S] [--canary-seconds S] [--known-good-seconds S] [--require-approval]
+                 [--stall-ms MS] [--deadman-ms MS] [--json]
+      Stays attached until the rollout ends: its heartbeats keep the node's dead-man switch quiet.
   schedcp deploy status ID [--detail] [--json]
   schedcp deploy list [--node NAME] [--json]
   schedcp deploy promote ID
@@ -30,7 +32,8 @@ export const deployCommand: CliCommand = {
     const [sub, ...rest] = argv;
     const { values, positionals } = parseCommandArgs(rest, {
       token: { type: 'string' }, 'token-file': { type: 'string' }, node: { type: 'string' }, policy: { type: 'string' },
-      'canary-seconds': { type: 'string' }, 'known-good-seconds': { type: 'string' }, 'require-approval': { type: 'boolean' },
+      'baseline-seconds': { type: 'string' }, 'canary-seconds': { type: 'string' }, 'known-good-seconds': { type: 'string' }, 'require-approval': { type: 'boolean' },
+      'stall-ms': { type: 'string' }, 'deadman-ms': { type: 'string' },
       detail: { type: 'boolean' }, reason: { type: 'string' }, json: { type: 'boolean' },
     }, true);
     const app = createApp();
@@ -44,11 +47,13 @@ export const deployCommand: CliCommand = {
           // Optional: the token names the verified object; a file or policy given is checked against it.
           const policy: DeploySource | undefined = values.policy ? { policyName: values.policy }
             : file?.endsWith('.bpf.c') ? { source: readFileSync(file, 'utf8'), headers: collectHeaders(file) } : file ? { objectPath: file } : undefined;
-          const plan = {
-            ...(values['canary-seconds'] ? { canarySeconds: Number(values['canary-seconds']) } : {}),
-            ...(values['known-good-seconds'] ? { knownGoodSeconds: Number(values['known-good-seconds']) } : {}),
-            ...(values['require-approval'] ? { requireApproval: true } : {}),
-          };
+          // Range checks are resolvePlan's: a bad number is refused there with the allowed range.
+          const numbers = { 'baseline-seconds': 'baselineSeconds', 'canary-seconds': 'canarySeconds', 'known-good-seconds': 'knownGoodSeconds', 'stall-ms': 'stallMs', 'deadman-ms': 'deadmanMs' } as const;
+          const plan: Record<string, number | boolean> = values['require-approval'] ? { requireApproval: true } : {};
+          for (const [flag, key] of Object.entries(numbers)) {
+            const v = values[flag as keyof typeof numbers];
+            if (v !== undefined) plan[key] = Number(v);
+          }
           const started = await deployPolicy(app, { token, node: values.node, ...(policy ? { policy } : {}), plan }, { onProgress: (_d, _t, m) => io.err(`[deploy] ${m}`) });
           io.err(`[deploy] deployment ${started.id}: canary live`);
           let last = '';
