@@ -2,9 +2,12 @@
 // rollbacks, yields (events), backups and the keys schedcp manages.
 import { html, usePoll, Card, Status, Table, Badge, Json, fmt } from './ui.js';
 
+const change = (key, c) => (c && typeof c === 'object'
+  ? `${c.key ?? key}: ${c.from ?? '?'} → ${c.to ?? c.value ?? c.proposed ?? '?'}${c.unchanged ? ' (unchanged)' : ''}`
+  : `${key} → ${c}`);
 const changesText = (changes) => {
-  if (Array.isArray(changes)) return changes.map((c) => `${c.key ?? c.name ?? '?'} → ${c.value ?? c.proposed ?? JSON.stringify(c)}`).join(', ');
-  if (changes && typeof changes === 'object') return Object.entries(changes).map(([k, v]) => `${k} → ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
+  if (Array.isArray(changes)) return changes.map((c, i) => change(String(i), c)).join(', ');
+  if (changes && typeof changes === 'object') return Object.entries(changes).map(([k, v]) => change(k, v)).join(', ');
   return String(changes ?? '');
 };
 
