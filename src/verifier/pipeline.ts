@@ -8,12 +8,13 @@ import type { App } from '../app.js';
 import { canonicalJson, sha256Hex } from '../audit/index.js';
 import { SchedcpError } from '../errors.js';
 import { SCHEDCP_VERSION } from '../server/version.js';
-import { getKit, runInVm, type Kit, type VmRunResult } from '../vm/index.js';
+import { getKit, runInVm, type Kit, type PolicyRunResult, type VmRunResult } from '../vm/index.js';
 import { loadOrCreateSigningKey } from './keys.js';
 import { recordInRepository } from './repository-bridge.js';
 import { loadRules } from './rules.js';
 import { INPUT_RULES, staticStage, type StaticInput } from './static-stage.js';
 import { loadSuite } from './suite.js';
+import { stageTimings } from './timings.js';
 import { signToken, type TokenClaims } from './token.js';
 import type { StageResult, StaticStageResult, Verification } from './types.js';
 import { verificationStoreOf } from './store.js';
@@ -49,7 +50,7 @@ function staticAsStage(s: StaticStageResult): StageResult<StaticStageResult> {
   return { stage: 'static', verdict: s.verdict, durationMs: s.durationMs, summary, ...(s.reason ? { reason: s.reason } : {}), ...(s.failureClass ? { failureClass: s.failureClass } : {}), evidence: s };
 }
 
-interface Pending { input: VerifyInput; label: string; stages: StageResult[]; objectPath?: string; static: StaticStageResult; started: number }
+interface Pending { input: VerifyInput; label: string; stages: StageResult[]; objectPath?: string; static: StaticStageResult; started: number; run?: PolicyRunResult }
 
 export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], options: VerifyOptions = {}): Promise<Verification[]> {
   const perf = options.perf ?? true;
@@ -73,9 +74,12 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
     progress(1, 'static stage done');
     let kit: Kit | undefined;
     let vm: VmRunResult | undefined;
+    let kitMs: number | undefined;
     const toRun = options.staticOnly ? [] : pending.filter((p) => p.static.verdict !== 'fail' && p.objectPath);
     if (toRun.length > 0) {
+      const kitStarted = performance.now();
       kit = await getKit(app.config);
+      kitMs = performance.now() - kitStarted;
       const plan = planWorkloads(suite, perf);
       options.signal?.throwIfAborted();
       progress(1, `booting the micro-VM for the kernel verifier${perf ? ', dynamic and performance' : ' and dynamic'} stages`);
@@ -97,6 +101,7 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
       }
       toRun.forEach((p, i) => {
         const run = vm!.policies.find((r) => r.name === `p${i}`);
+        if (run) p.run = run;
         const kv = kernelVerifierStage(run, vm!);
         p.stages.push(kv);
         if (kv.verdict === 'fail' || !run) return;
@@ -108,7 +113,7 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
       progress(total, 'VM stages done');
     }
     const results: Verification[] = [];
-    for (const p of pending) results.push(await finalize(app, p, { kit, vm, options, perf }));
+    for (const p of pending) results.push(await finalize(app, p, { kit, vm, options, perf, ...(kitMs !== undefined && { kitMs }) }));
     return results;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -120,7 +125,7 @@ export async function verifyPolicy(app: App, input: VerifyInput & { name?: strin
   return result!;
 }
 
-async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: VmRunResult | undefined; options: VerifyOptions; perf: boolean }): Promise<Verification> {
+async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: VmRunResult | undefined; options: VerifyOptions; perf: boolean; kitMs?: number }): Promise<Verification> {
   const failed = p.stages.find((s) => s.verdict === 'fail');
   const verdict = failed ? 'fail' : p.stages.some((s) => s.verdict === 'warn') ? 'warn' : 'pass';
   const notes: string[] = [];
@@ -137,6 +142,7 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
     kit: ctx.kit ? { dir: ctx.kit.dir, inputsHash: ctx.kit.manifest.inputsHash, versions: ctx.kit.manifest.versions } : undefined,
     vm: ctx.vm ? { status: ctx.vm.status, message: ctx.vm.message, accel: ctx.vm.accel, kernelRelease: ctx.vm.kernelRelease, guestCpus: ctx.vm.guestCpus, bootMs: ctx.vm.bootMs, wallMs: ctx.vm.wallMs, console: ctx.vm.console.slice(-30), panic: ctx.vm.panic } : undefined,
     stages: p.stages,
+    timings: stageTimings({ totalMs: performance.now() - p.started, static: p.static, stages: p.stages, ...(ctx.kitMs !== undefined && { kitMs: ctx.kitMs }), ...(ctx.vm && { vm: ctx.vm }), ...(p.run && { run: p.run }), baselineRan: ctx.perf }),
     notes,
   };
   const evidenceJson = canonicalJson(evidence);

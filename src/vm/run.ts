@@ -67,7 +67,9 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
   ]);
 
   options.onProgress?.({ kind: 'queued' });
+  const queuedAt = performance.now();
   const release = await vmSlots.acquire(settings.maxConcurrent, options.signal);
+  const acquiredAt = performance.now();
   let tempDir: string | undefined;
   try {
     tempDir = await mkdtemp(join(tmpdir(), 'schedcp-vm-'));
@@ -86,6 +88,7 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
     let bootMs: number | undefined;
     let lastEvent = 'nothing (no protocol line at all)';
     let graceTimer: NodeJS.Timeout | undefined;
+    let doneMs: number | undefined;
     const started = performance.now();
 
     const handle = startQemu({ kernel: kit.bzImage, initrd, accel, cpus: settings.cpus, memoryMiB: settings.memoryMiB }, {
@@ -98,7 +101,10 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
           lastEvent = `${parsed.event.type}${typeof parsed.event.policy === 'string' ? ` of policy ${quote(parsed.event.policy)}` : ''}`;
           const progress = assembler.push(parsed.event);
           if (progress) options.onProgress?.(progress);
-          if (assembler.done && !graceTimer) graceTimer = setTimeout(() => handle.kill(), POWEROFF_GRACE_MS);
+          if (assembler.done && !graceTimer) {
+            doneMs = performance.now() - started;
+            graceTimer = setTimeout(() => handle.kill(), POWEROFF_GRACE_MS);
+          }
         } else if (parsed.kind === 'malformed') {
           malformed.push(parsed.text.slice(0, 2000));
         } else {
@@ -138,6 +144,10 @@ export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunR
       ...(assembler.guestBootMs !== undefined && { guestBootMs: assembler.guestBootMs }),
       ...(bootMs !== undefined && { bootMs: Math.round(bootMs) }),
       wallMs: Math.round(exit.wallMs),
+      timings: {
+        queuedMs: Math.round(acquiredAt - queuedAt), prepareMs: Math.round(started - acquiredAt),
+        ...(doneMs !== undefined && { runMs: Math.round(doneMs), teardownMs: Math.round(exit.wallMs - doneMs) }),
+      },
       policies,
       ...(assembler.baseline && { baseline: assembler.baseline }),
       console: consoleLines,

@@ -214,6 +214,8 @@ export type VmProgress =
   | { kind: 'workload'; policy: string | null; workload: string; wallMs: number }
   | { kind: 'finished'; status: VmRunStatus };
 
+export interface VmTimings { queuedMs: number; prepareMs: number; runMs?: number; teardownMs?: number }
+
 /** completed: the guest ran the whole plan; hang: killed at the timeout; guest_crashed: panic or early exit. */
 export type VmRunStatus = 'completed' | 'hang' | 'guest_crashed';
 
@@ -229,6 +231,9 @@ export interface VmRunResult {
   /** Host wall time from starting qemu to the guest's first protocol line. */
   bootMs?: number;
   wallMs: number;
+  /** Host-side phases in ms: waiting for a VM slot, building the initrd, qemu start to the guest's
+   * "done", and "done" to qemu's exit (teardown). */
+  timings?: VmTimings;
   policies: PolicyRunResult[];
   baseline?: WorkloadResult[];
   /** Kernel console lines that are not protocol lines (tail). */
