@@ -60,14 +60,12 @@ async function watchedPage(): Promise<Watched> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   const problems: string[] = [];
-  await page.addInitScript(() => {
-    (window as unknown as { __csp: string[] }).__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  // A string, not a function: the tests compile without the DOM library.
+  await page.addInitScript({ content: "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));" });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`); });
   page.on('request', (r) => { if (!r.url().startsWith(`${base}/`) && !r.url().startsWith('data:')) problems.push(`external request: ${r.url()}`); });
-  return { page, problems, violations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp) };
+  return { page, problems, violations: () => page.evaluate('window.__csp') as Promise<string[]> };
 }
 
 async function signIn(page: Page, token: string) {
@@ -131,10 +129,15 @@ describe('operator console in chromium', () => {
     await page.waitForSelector('td:has-text("console test plan")');
     expect(await page.getAttribute('main.content', 'data-current-view')).toBe('audit');
     expect(await page.inputValue('input[name=tool]')).toBe('apply_tuning_plan');
-    expect(await page.evaluate(() => location.href)).not.toContain(READER);
+    expect(page.url()).not.toContain(READER);
 
     expect(await violations()).toEqual([]);
     expect(problems).toEqual([]);
+    // The watcher itself works: an injected inline script is refused by the console's CSP.
+    await page.evaluate("document.body.appendChild(Object.assign(document.createElement('script'), { textContent: 'window.__ran = 1' }))");
+    await page.waitForTimeout(200);
+    expect(await page.evaluate('window.__ran')).toBeUndefined();
+    expect((await violations()).join()).toMatch(/script-src/);
     await page.context().close();
   }, 120_000);
 

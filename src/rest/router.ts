@@ -83,6 +83,9 @@ export async function handleRest(app: App, gate: HttpGate, req: IncomingMessage,
   const parsed = toolInputSchema(spec).safeParse(args);
   if (!parsed.success) {
     const { message, path } = issueMessage(parsed.error.issues);
+    // Rejected input is audited too (outcome error, invalid_argument): a caller probing the API shows up.
+    app.audit.record({ caller: principal.name, transport: 'rest', tool: spec.name, arguments: args,
+      outcome: 'error', errorCode: 'invalid_argument', durationMs: 0, readOnly: spec.annotations.readOnlyHint });
     res.writeHead(400, { 'content-type': 'application/json', ...NO_STORE });
     res.end(JSON.stringify({ code: 'invalid_argument', message, path }));
     return;
