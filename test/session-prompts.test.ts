@@ -82,16 +82,17 @@ describe('completions (completion/complete)', () => {
     expect(values).toContain('interactive');
   });
 
-  it('answers with an empty list for arguments without completion and for baselines when none are saved', async () => {
+  it('answers with an empty list for arguments without completion, and for baselines and nodes when there are none', async () => {
     expect(await complete({ type: 'ref/prompt', name: 'tune_scheduler' }, 'pid', '1')).toEqual([]);
     expect(await complete({ type: 'ref/prompt', name: 'tune_scheduler' }, 'baseline', '')).toEqual([]);
+    expect(await complete({ type: 'ref/prompt', name: 'tune_scheduler' }, 'node', '')).toEqual([]); // no nodes in this data dir
   });
 });
 
 describe('resources', () => {
   it('lists templates and fixed resources', async () => {
     const { resourceTemplates } = await session.client.listResourceTemplates();
-    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['policy://{name}', 'probe://{name}', 'verification://{id}']);
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['deployment://{id}', 'policy://{name}', 'probe://{name}', 'verification://{id}']);
     const { resources } = await session.client.listResources();
     expect(resources.map((r) => r.uri)).toContain('system://summary');
     expect(resources.filter((r) => r.uri.startsWith('probe://')).length).toBe(6);
@@ -113,6 +114,8 @@ describe('resources', () => {
     expect(probe.name).toBe('runqlat');
     await expect(session.client.readResource({ uri: 'verification://abc' })).rejects.toThrow(/invalid_argument/);
     await expect(session.client.readResource({ uri: 'verification://987654' })).rejects.toThrow(/not_found.*987654/);
+    await expect(session.client.readResource({ uri: 'deployment://0' })).rejects.toThrow(/invalid_argument.*positive integer/);
+    await expect(session.client.readResource({ uri: 'deployment://424242' })).rejects.toThrow(/not_found.*424242/);
     await expect(session.client.readResource({ uri: 'probe://..%2F..%2Fetc%2Fpasswd' })).rejects.toThrow(/not_found/);
     await expect(session.client.readResource({ uri: 'policy://no_such_policy' })).rejects.toThrow(/no_such_policy/);
   });

@@ -1,6 +1,6 @@
 // tune_scheduler: observe → search → adapt or write → verify → canary → promote or roll back → record.
 import { findTool } from '../tools/index.js';
-import { baselineNames, policyNames, workloadNames } from '../resources/completion-sources.js';
+import { baselineNames, nodeNames, policyNames, workloadNames } from '../resources/completion-sources.js';
 import { definePrompt, quoted } from './prompt.js';
 
 const GOALS = ['throughput', 'tail_latency', 'fairness'] as const;
@@ -16,6 +16,7 @@ export const tuneSchedulerPrompt = definePrompt({
     cgroup: { description: 'Optional: the cgroup v2 directory it runs in (absolute path under /sys/fs/cgroup).', required: false, maxLength: 512 },
     policy: { description: 'Optional: a repository policy to start from instead of searching.', required: false, maxLength: 64, complete: policyNames },
     baseline: { description: 'Optional: a saved baseline (run_workload save_as_baseline) to compare against.', required: false, maxLength: 64, complete: baselineNames },
+    node: { description: 'Optional: the deploy node for the canary (list_nodes).', required: false, maxLength: 32, complete: nodeNames },
   },
   render(_app, a) {
     const goal = a.goal && (GOALS as readonly string[]).includes(a.goal) ? a.goal : 'throughput';
@@ -32,7 +33,7 @@ export const tuneSchedulerPrompt = definePrompt({
       `6. verify_policy policy_id <id> — static only: seconds; full (kernel verifier, dynamic suite, performance check in the micro-VM): minutes under TCG emulation, progress notifications as it goes; no risk to this host (it runs in the VM). A "fail" names the stage: read it with get_verification (detail "stages"; "full" adds logs, 5k+ tokens) and go back to 5. A pass returns a deployment token.`,
       `7. record_outcome source "verify_run" verification_id <id> — moves the candidate to "verified". Writes one evidence row.`,
       canDeploy
-        ? `8. list_nodes, then deploy_policy with the token on one node (plan require_approval true) — the canary runs part of the load under the policy for canary_seconds (default 10 s) after a baseline; risk: the node's scheduling, bounded by the breaker (stall, scx_bpf_error, KPI gates roll back on their own). deployment_status until it reaches awaiting_approval; promote_deployment only when the canary's ${goal} is better than the baseline, else rollback_deployment. Outcomes of repository policies are recorded for you; a policy that trips twice is quarantined.`
+        ? `8. ${a.node ? `deploy_policy with the token on node ${quoted(a.node)}` : 'list_nodes, then deploy_policy with the token on one node'} (plan require_approval true; the token alone names the verified object) — the canary runs part of the load under the policy for canary_seconds (default 10 s) after a baseline; risk: the node's scheduling, bounded by the breaker (stall, scx_bpf_error, KPI gates roll back on their own). deployment_status (or the deployment://{id} resource) until it reaches awaiting_approval, pause_deployment to hold it longer; promote_deployment only when the canary's ${goal} is better than the baseline, else rollback_deployment. Outcomes of repository policies are recorded for you; a policy that trips twice is quarantined.`
         : '8. Deployment is not available on this server (no deploy tools): stop at a verified policy and hand the token and the evidence to the operator.',
       `9. Measure: run_workload (${a.baseline ? `the workload of baseline ${quoted(a.baseline)}` : 'the closest built-in workload, save_as_baseline first'}) — seconds to minutes of real CPU, contends with the host's work; compare_to_baseline${a.baseline ? ` baseline ${quoted(a.baseline)}` : ''} gives a verdict with a confidence interval. Record it with record_outcome source "benchmark"; "within_noise" is not a win.`,
       `10. policy_history name <policy> — confirms what was recorded (statuses, verifications, deployments).`,

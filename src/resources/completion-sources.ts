@@ -43,6 +43,12 @@ export async function baselineNames(app: App): Promise<string[]> {
   return listBaselines(app).map((b) => b.name);
 }
 
+/** Deploy nodes found from their state dirs (running or not). */
+export async function nodeNames(app: App): Promise<string[]> {
+  const { listNodeVms } = await import('../vm/node-vm.js');
+  return listNodeVms(app.config.dataDir).map((n) => n.name);
+}
+
 export type CompletionSource = (app: App) => Promise<string[]>;
 
 /** A completion callback that never fails the protocol call: a broken source completes nothing. */

@@ -4,5 +4,6 @@ import { policyResource } from './policy.js';
 import { verificationResource } from './verification.js';
 import { probeResource } from './probe.js';
 import { systemSummaryResource } from './system-summary.js';
+import { deploymentResource } from './deployment.js';
 
-export const resources: ResourceSpec[] = [systemSummaryResource, policyResource, verificationResource, probeResource];
+export const resources: ResourceSpec[] = [systemSummaryResource, policyResource, verificationResource, deploymentResource, probeResource];
