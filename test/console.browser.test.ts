@@ -3,7 +3,8 @@
 // a tuning plan, a policy whose benchmark evidence waits for a human's approval). Checks every
 // view renders, the fragment keeps the view across a refresh, scopes disable what a token may not
 // do, approval changes the repository status and the audit log, and the pages break no CSP rule
-// and load nothing from another origin. SCHEDCP_SCREENSHOT=1 also writes docs/console.png.
+// and load nothing from another origin. SCHEDCP_SCREENSHOT=1 also writes docs/console.png and
+// docs/console-deployments.png.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,9 @@ import { startHttpServer, REPO_ROOT, type HttpServer } from './helpers/mcp.js';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { recordOutcome } from '../src/repository/index.js';
+import { deployerOf } from '../src/deployer/index.js';
+import { DEFAULT_PLAN, thresholdsOf } from '../src/deployer/plan.js';
+import type { App } from '../src/app.js';
 
 const OPERATOR = 'o'.repeat(40); // a human: every scope, including approve
 const AGENT = 'g'.repeat(40); // an agent: read + verify, no approve
@@ -47,11 +51,40 @@ beforeAll(async () => {
     await recordOutcome(app, { policy: { name: 'sjf_batch' }, source: 'verify_run', verification: { id: '7', verdict: 'pass' } });
     const r = await recordOutcome(app, { policy: { name: 'sjf_batch' }, source: 'benchmark', performance: [trial(80), trial(82), trial(79)] });
     expect(r.policy.status).toBe('verified'); // held for a human: approval.requireHumanFor defaults to promote_policy
+    seedDeployments(app);
   } finally { await app.close(); }
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 }, 120_000);
 afterAll(async () => { await browser?.close(); await srv?.close(); });
+
+/**
+ * Deployment records as the deployer writes them (its own store), without a node VM: a rolled-back
+ * canary with a trip, and a live canary with 40 s of KPI samples. The console must render both.
+ */
+function seedDeployments(app: App) {
+  const { store } = deployerOf(app);
+  const baseline = { wake_p99_us: 400, req_p99_us: 1000, batch_ops_per_s: 52_000, samples: 3 };
+  const plan = { ...DEFAULT_PLAN, thresholds: thresholdsOf(DEFAULT_PLAN, baseline) };
+  const base = { policyName: 'sjf_batch', repositoryPolicyId: null, policySha256: 'a'.repeat(64), objectSha256: 'b'.repeat(64), verificationId: 7, breaker: 'closed' as const, plan };
+  const stamp = (table: string, id: number, at: number) => app.db.prepare(`UPDATE ${table} SET at = ? WHERE id = ?`).run(new Date(at).toISOString(), id);
+  const lastId = (table: string) => (app.db.prepare(`SELECT max(id) AS id FROM ${table}`).get() as { id: number }).id;
+  const now = Date.now();
+  const tripped = store.insert({ ...base, node: 'node-a', tokenModes: ['canary'], stage: 'canary' });
+  store.update(tripped, { baseline });
+  for (let i = 0; i < 20; i++) { store.addSample(tripped, 'canary', { wake_p99_us: i < 14 ? 420 + 10 * (i % 3) : 2400, req_p99_us: 1050, batch_ops_per_s: 51_000, interval_ms: 1000 }); stamp('deployment_samples', lastId('deployment_samples'), now - 3_600_000 + i * 1000); }
+  store.addEvent(tripped, 'trip', { kind: 'soft_gate', kpi: 'wake_p99_us' }); stamp('deployment_events', lastId('deployment_events'), now - 3_600_000 + 17_000);
+  store.update(tripped, { stage: 'rolled_back', breaker: 'open', trip: { kind: 'soft_gate', reason: 'wake_p99_us 2400 µs above 800 µs for 3 checks' }, ended: true });
+  const live = store.insert({ ...base, node: 'node-b', tokenModes: ['canary', 'full'], stage: 'canary' });
+  store.update(live, { baseline });
+  store.addEvent(live, 'baseline', baseline); stamp('deployment_events', lastId('deployment_events'), now - 42_000);
+  store.addEvent(live, 'stage', { stage: 'canary' }); stamp('deployment_events', lastId('deployment_events'), now - 30_000);
+  for (let i = 0; i < 40; i++) {
+    store.addSample(live, 'canary', { wake_p99_us: 380 + 40 * Math.sin(i / 4), req_p99_us: 980 + 60 * Math.cos(i / 5), batch_ops_per_s: 52_500 + 800 * Math.sin(i / 7), interval_ms: 1000 });
+    stamp('deployment_samples', lastId('deployment_samples'), now - 40_000 + i * 1000);
+  }
+  return { tripped, live };
+}
 
 interface Watched { page: Page; problems: string[]; violations: () => Promise<string[]> }
 
@@ -94,9 +127,17 @@ describe('operator console in chromium', () => {
     }
 
     await page.click('nav a[data-view=deployments]');
-    await page.waitForSelector('[data-testid=no-nodes]');
-    await page.waitForSelector('[data-testid=no-deployments]');
+    await page.waitForSelector('[data-testid=no-nodes]'); // no node VMs in this test
+    await page.click('tr:has-text("node-b")');
+    await page.waitForSelector('[data-testid=kpi-wake_p99_us] canvas');
+    expect(page.url()).toMatch(/#\/deployments\/2$/);
+    await expect(page.textContent('#deployment-detail')).resolves.toMatch(/wake_p99_us.*400.*800/);
+    expect(await page.locator('[data-testid^=kpi-] canvas').count()).toBe(3);
     await shot(page, 'deployments');
+    if (process.env.SCHEDCP_SCREENSHOT) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'console-deployments.png'), fullPage: true });
+    await page.goto(`${base}/console/#/deployments/1`);
+    await page.waitForSelector('#deployment-detail .error');
+    await expect(page.textContent('#deployment-detail .error')).resolves.toMatch(/soft_gate: wake_p99_us 2400/);
 
     await page.click('nav a[data-view=policies]');
     await page.waitForSelector('text=sjf_batch');
@@ -148,8 +189,8 @@ describe('operator console in chromium', () => {
     await page.waitForSelector('[data-testid=approval]');
     expect(await page.isDisabled('[data-testid=approve]')).toBe(true);
     await expect(page.getAttribute('[data-testid=approve]', 'title')).resolves.toMatch(/scope/);
-    await page.goto(`${base}/console/#/deployments/1`);
-    await page.waitForSelector('#deployment-detail');
+    await page.goto(`${base}/console/#/deployments/2`);
+    await page.waitForSelector('#deployment-detail dl');
     expect(await page.isDisabled('[data-testid=promote]')).toBe(true);
     expect(await page.isDisabled('[data-testid=rollback]')).toBe(true);
     await expect(page.getAttribute('[data-testid=rollback]', 'title')).resolves.toMatch(/scope "deploy"/);
@@ -167,6 +208,9 @@ describe('operator console in chromium', () => {
   it('the operator approves the promotion in the console: status promoted, audit row with the justification', async () => {
     const { page, problems, violations } = await watchedPage();
     await signIn(page, OPERATOR);
+    await page.goto(`${base}/console/#/deployments/2`);
+    await page.waitForSelector('[data-testid=promote]:not([disabled])');
+    expect(await page.isDisabled('[data-testid=rollback]')).toBe(false);
     await page.goto(`${base}/console/#/policies/sjf_batch`);
     await page.waitForSelector('[data-testid=approve]:not([disabled])');
     await page.click('[data-testid=approve]');

@@ -46,7 +46,7 @@ function KpiCharts({ status }) {
       series.push({ label: 'threshold', values: x.map(() => gate.threshold), color: '#dc2626', dash: [6, 4] });
       series.push({ label: 'baseline', values: x.map(() => gate.baseline), color: '#6b7280', dash: [2, 3] });
     }
-    return html`<div><h3>${k.label}</h3><${Chart} x=${x} series=${series} marks=${marks} height=${170} testid=${`kpi-${k.key}`} /></div>`;
+    return html`<div><h4 class="chart-title">${k.label}</h4><${Chart} x=${x} series=${series} marks=${marks} height=${170} testid=${`kpi-${k.key}`} /></div>`;
   })}</div>`;
 }
 
