@@ -12,9 +12,17 @@ import { SCHEDCP_VERSION } from './version.js';
 const justificationField = z.string().max(2000).optional()
   .describe('Why the agent is making this call; stored in the audit log.');
 
+// Built once per tool: HTTP makes a server per request (the SDK's stateless design), and building
+// zod schemas again each time was most of its ~4 ms.
+const inputSchemas = new WeakMap<AnyToolSpec, z.ZodObject>();
+
 export function toolInputSchema(spec: AnyToolSpec): z.ZodObject {
+  const known = inputSchemas.get(spec);
+  if (known) return known;
   // Calls that change or run something carry an optional justification for the audit trail.
-  return spec.annotations.readOnlyHint ? spec.input : spec.input.extend({ justification: justificationField });
+  const schema: z.ZodObject = spec.annotations.readOnlyHint ? spec.input : spec.input.extend({ justification: justificationField });
+  inputSchemas.set(spec, schema);
+  return schema;
 }
 
 function toolContext(app: App, caller: Caller, ctx: ServerContext): ToolContext {

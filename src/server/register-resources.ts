@@ -47,20 +47,34 @@ export function registerResources(server: McpServer, app: App, caller: Caller): 
   }
 }
 
-export function registerPrompts(server: McpServer, app: App, caller: Caller): void {
-  for (const prompt of prompts) {
+// One argument schema per prompt and app (its completers read that app's data), not per server:
+// HTTP builds a server for every request.
+const promptSchemas = new WeakMap<App, Map<string, z.ZodObject>>();
+
+function promptArgsSchema(app: App, prompt: (typeof prompts)[number]): z.ZodObject {
+  let perApp = promptSchemas.get(app);
+  if (!perApp) promptSchemas.set(app, perApp = new Map());
+  let schema = perApp.get(prompt.name);
+  if (!schema) {
     const shape = Object.fromEntries(Object.entries(prompt.arguments).map(([name, arg]) => {
       const plain = z.string().max(arg.maxLength).describe(arg.description);
       // The SDK looks for the completer inside .optional(), so wrap first.
       const base = arg.complete ? completable(plain, completer(app, arg.complete)) : plain;
       return [name, arg.required ? base : base.optional()];
     }));
-    server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: z.object(shape).strict() }, async (args: Record<string, string | undefined>) => {
+    perApp.set(prompt.name, schema = z.object(shape).strict());
+  }
+  return schema;
+}
+
+export function registerPrompts(server: McpServer, app: App, caller: Caller): void {
+  for (const prompt of prompts) {
+    server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: promptArgsSchema(app, prompt) }, async (args: Record<string, unknown>) => {
       // Prompts reveal nothing beyond the tool list, but the plan quotes component data: same gate as resources.
       if (!caller.scopes.has('read')) throw denied(caller, `prompt ${prompt.name}`, 'read');
       return {
         description: prompt.title,
-        messages: [{ role: 'user' as const, content: { type: 'text' as const, text: prompt.render(app, args) } }],
+        messages: [{ role: 'user' as const, content: { type: 'text' as const, text: prompt.render(app, args as Record<string, string | undefined>) } }], // the schema made them strings
       };
     });
   }
