@@ -1,6 +1,7 @@
 // REST over the whole tool registry (one server): every tool answers bad input with 400
 // {code, message, path} and an audit row with transport "rest"; a long call can be followed as
-// server-sent events; a flood gets 429 with Retry-After and an audited refusal.
+// server-sent events; a flood gets 429 with Retry-After and an audited refusal; the browser pages
+// (/console, /api/docs) pass the Host check and carry their CSP and cache headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type HttpServer } from './helpers/mcp.js';
 import { tools } from '../src/tools/index.js';
@@ -72,5 +73,34 @@ describe('rate limit', () => {
     const audit = await (await fetch(`${base}/api/v1/audit_log?caller=flood&outcome=rate_limited&limit=10`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as { rows: Array<{ transport: string; tool: string; errorCode: string }> };
     expect(audit.rows).toHaveLength(2);
     expect(audit.rows[0]).toMatchObject({ transport: 'rest', tool: 'approve_policy', errorCode: 'rate_limit_verify' });
+  });
+});
+
+describe('browser pages', () => {
+  it('serve the console and API reference with a strict CSP, immutable hashed assets, and the same Host check', async () => {
+    const page = await fetch(`${base}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/default-src 'none'; script-src 'self' 'sha256-[A-Za-z0-9+/=]+'; style-src 'self';/);
+    expect(csp).not.toMatch(/unsafe|https?:/);
+    const html = await page.text();
+    expect(html).not.toMatch(/<script>(?!<)/); // the only inline script is the hashed import map
+    const app = /src="(\/console\/assets\/[0-9a-f]{12}\/app\.js)"/.exec(html)![1]!;
+    const asset = await fetch(`${base}${app}`);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${base}${app.replace('app.js', '../package.json')}`)).status).toBe(404);
+    expect((await fetch(`${base}/console/assets/000000000000/app.js`)).status).toBe(404);
+    expect((await fetch(`${base}/console/`, { method: 'POST', body: '{}' })).status).toBe(405);
+    expect((await fetch(`${base}/console`, { redirect: 'manual' })).headers.get('location')).toBe('/console/');
+    expect((await fetch(`${base}/api/docs`)).headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${base}/console/`, { headers: { host: 'evil.example' } }, (res) => { res.resume(); resolve(res.statusCode!); });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
   });
 });

@@ -57,7 +57,7 @@ export const fmt = {
 const TONE = {
   none: 'ok', ok: 'ok', pass: 'ok', success: 'ok', closed: 'ok', promoted: 'ok', verified: 'ok', full: 'ok', true: 'ok',
   low: 'info', info: 'info', candidate: 'info', canary: 'info', advise: 'info', stage: 'info', running: 'info', half_open: 'warn',
-  medium: 'warn', warn: 'warn', warning: 'warn', rate_limited: 'warn', paused: 'warn', retired: 'muted', unavailable: 'muted', skipped: 'muted',
+  medium: 'warn', warn: 'warn', warning: 'warn', rate_limited: 'warn', paused: 'warn', awaiting_approval: 'warn', disconnected: 'warn', retired: 'muted', unavailable: 'muted', skipped: 'muted',
   high: 'bad', critical: 'bad', fail: 'bad', error: 'bad', denied: 'bad', open: 'bad', quarantined: 'bad', rolled_back: 'bad', tripped: 'bad', failure: 'bad', false: 'bad',
 };
 export const Badge = ({ value, tone }) => html`<span class=${`badge badge-${tone ?? TONE[String(value)] ?? 'muted'}`}>${String(value)}</span>`;

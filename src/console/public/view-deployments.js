@@ -11,6 +11,7 @@ const KPIS = [
   { key: 'batch_ops_per_s', label: 'batch throughput (ops/s)' },
 ];
 const EVENT_COLORS = { trip: '#dc2626', rollback: '#dc2626', rolled_back: '#dc2626', promoted: '#16a34a', stage: '#2563eb' };
+const PROMOTABLE = new Set(['canary', 'awaiting_approval']);
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function Nodes({ poll }) {
@@ -59,7 +60,7 @@ function Detail({ id, can, has }) {
   const act = (tool, args) => async (justification) => { await call(tool, { deployment_id: Number(id), ...args, justification }); poll.refresh(); };
   const live = s && s.live;
   return html`<${Card} title=${`Deployment #${id}`} id="deployment-detail" actions=${html`
-      <${ScopedButton} testid="promote" allowed=${deployOk && live && s.stage === 'canary'} why=${deployOk ? 'only a live canary can be promoted' : why}
+      <${ScopedButton} testid="promote" allowed=${deployOk && live && PROMOTABLE.has(s.stage)} why=${deployOk ? 'only a live canary can be promoted' : why}
         onClick=${() => setDialog({ title: `Promote deployment #${id} to full`, run: act('promote_deployment', {}) })}>Promote</${ScopedButton}>
       ${has('pause_deployment') && html`<${ScopedButton} testid="pause" allowed=${can('pause_deployment') && live} why=${why}
         onClick=${() => setDialog({ title: `${s?.paused ? 'Resume' : 'Pause'} deployment #${id}`, run: act('pause_deployment', { paused: !s?.paused }) })}>${s?.paused ? 'Resume' : 'Pause'}</${ScopedButton}>`}
