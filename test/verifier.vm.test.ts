@@ -87,7 +87,7 @@ describe.skipIf(SKIP)('verifier on real micro-VMs', () => {
 
   it('fails a gross regression (every task on one CPU) in the performance stage', () => {
     expect(results.verifier_one_cpu).toMatchObject({ verdict: 'fail', failedStage: 'performance', failureClass: 'perf_regression' });
-    expect(results.verifier_one_cpu.reason).toMatch(/cpu_mix cpuParallelism -\d+\.\d% \(ratio 0\.\d+, spread/);
+    expect(results.verifier_one_cpu.reason).toMatch(/wake_beside_hogs cpuParallelism -\d+\.\d% \(ratio 0\.\d+, spread/);
     expect(results.verifier_one_cpu.token).toBeUndefined();
   });
 

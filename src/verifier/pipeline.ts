@@ -9,6 +9,7 @@ import { canonicalJson, sha256Hex } from '../audit/index.js';
 import { SchedcpError } from '../errors.js';
 import { SCHEDCP_VERSION } from '../server/version.js';
 import { getKit, runInVm, type Kit, type PolicyRunResult, type VmRunResult } from '../vm/index.js';
+import { planBaseline, settleBaseline } from './baseline.js';
 import { loadOrCreateSigningKey } from './keys.js';
 import { recordInRepository } from './repository-bridge.js';
 import { loadRules } from './rules.js';
@@ -37,6 +38,9 @@ export interface VerifyOptions {
   timeoutSeconds?: number;
   /** Token lifetime; default config verifier.tokenTtlHours. */
   tokenTtlSeconds?: number;
+  /** 'reuse' (default): a stored default-scheduler baseline of the same kit, suite, VM shape and host, younger
+   * than suite performance.baselineMaxAgeMinutes, replaces the baseline pass in the VM; 'fresh' always measures one. */
+  baseline?: 'reuse' | 'fresh';
 }
 
 export function verifierVersion(): string {
@@ -81,13 +85,15 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
       kit = await getKit(app.config);
       kitMs = performance.now() - kitStarted;
       const plan = planWorkloads(suite, perf);
+      const baseline = perf ? await planBaseline(app, kit, suite, app.config.vm, options.baseline ?? 'reuse') : undefined;
+      const measureBaseline = perf && !baseline?.stored;
       options.signal?.throwIfAborted();
       progress(1, `booting the micro-VM for the kernel verifier${perf ? ', dynamic and performance' : ' and dynamic'} stages`);
       vm = await runInVm(kit, {
         policies: toRun.map((p, i) => ({ name: `p${i}`, objectPath: p.objectPath!, timeoutMs: suite.watchdogTimeoutMs })),
-        workloads: plan, baseline: perf, vm: app.config.vm, // the app's settings, not a fresh read of the config file
+        workloads: plan, baseline: measureBaseline, vm: app.config.vm, // the app's settings, not a fresh read of the config file
         // A hang guard that grows with the batch: each policy (and the baseline) is one pass over the plan.
-        timeoutSeconds: options.timeoutSeconds ?? Math.max(app.config.vm.timeoutSeconds, 60 + (toRun.length + (perf ? 1 : 0)) * (perf ? 60 : 30)),
+        timeoutSeconds: options.timeoutSeconds ?? Math.max(app.config.vm.timeoutSeconds, 60 + (toRun.length + (measureBaseline ? 1 : 0)) * (perf ? 60 : 30)),
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (event) => {
           const label = (name: string | null) => name === null ? 'baseline (default scheduler)' : toRun[Number(name.slice(1))]?.label ?? name;
@@ -99,6 +105,7 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
       if (vm.status !== 'completed' && vm.policies.length === 0) {
         throw new SchedcpError('subprocess_failed', `The micro-VM did not run the plan: ${vm.message}`, { details: { console: vm.console.slice(-20) } });
       }
+      const base = baseline ? settleBaseline(app, baseline, vm, plan) : undefined;
       toRun.forEach((p, i) => {
         const run = vm!.policies.find((r) => r.name === `p${i}`);
         if (run) p.run = run;
@@ -108,7 +115,8 @@ export async function verifyPolicies(app: App, inputs: readonly VerifyInput[], o
         const dyn = dynamicStage(run, vm!, plan);
         p.stages.push(dyn);
         if (dyn.verdict === 'fail' || !perf) return;
-        p.stages.push(performanceStage(run, vm!.baseline ?? [], suite, vm!.accel));
+        // A batch shares one baseline: charge its time to the first policy's stage only.
+        p.stages.push(performanceStage(run, base!.workloads, suite, vm!.accel, { baselineRunMs: i === 0 ? base!.runMs : 0, baselineInfo: base!.info }));
       });
       progress(total, 'VM stages done');
     }
@@ -142,7 +150,7 @@ async function finalize(app: App, p: Pending, ctx: { kit: Kit | undefined; vm: V
     kit: ctx.kit ? { dir: ctx.kit.dir, inputsHash: ctx.kit.manifest.inputsHash, versions: ctx.kit.manifest.versions } : undefined,
     vm: ctx.vm ? { status: ctx.vm.status, message: ctx.vm.message, accel: ctx.vm.accel, kernelRelease: ctx.vm.kernelRelease, guestCpus: ctx.vm.guestCpus, bootMs: ctx.vm.bootMs, wallMs: ctx.vm.wallMs, console: ctx.vm.console.slice(-30), panic: ctx.vm.panic } : undefined,
     stages: p.stages,
-    timings: stageTimings({ totalMs: performance.now() - p.started, static: p.static, stages: p.stages, ...(ctx.kitMs !== undefined && { kitMs: ctx.kitMs }), ...(ctx.vm && { vm: ctx.vm }), ...(p.run && { run: p.run }), baselineRan: ctx.perf }),
+    timings: stageTimings({ totalMs: performance.now() - p.started, static: p.static, stages: p.stages, ...(ctx.kitMs !== undefined && { kitMs: ctx.kitMs }), ...(ctx.vm && { vm: ctx.vm }), ...(p.run && { run: p.run }), baselineRan: ctx.vm?.baseline !== undefined }),
     notes,
   };
   const evidenceJson = canonicalJson(evidence);

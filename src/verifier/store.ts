@@ -1,6 +1,7 @@
 // The evidence store: one row per verification with the full stage outputs as JSON, its digest,
 // and the token issued (if any). Only the verifier touches this table.
 import type { App } from '../app.js';
+import { baselineMigration } from './baseline-store.js';
 import { sha256Hex } from '../audit/index.js';
 import type { Db, Migration } from '../db/index.js';
 import { SchedcpError } from '../errors.js';
@@ -24,7 +25,7 @@ export const verifierMigrations: Migration[] = [{
       token TEXT)`);
     db.exec('CREATE INDEX verifications_object ON verifications (object_sha256)');
   },
-}];
+}, baselineMigration];
 
 export interface VerificationRow {
   id: number;

@@ -12,6 +12,8 @@ const suiteSchema = z.object({
   performance: z.object({
     trials: z.number().int().min(1).max(20),
     minRegressionPct: z.number().min(0).max(1000),
+    /** Reuse a stored default-scheduler baseline of the same kit, suite, VM shape and host while younger than this (0: never). */
+    baselineMaxAgeMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60),
     workloads: z.array(z.object({ workload: z.string(), metric: z.string(), direction: z.enum(['lower_is_better', 'higher_is_better']), gateUnderTcg: z.boolean() })),
     latency: z.array(z.object({
       $comment: z.string().optional(), workload: z.string(), metric: z.enum(['p50Us', 'p90Us', 'p99Us', 'maxUs']),

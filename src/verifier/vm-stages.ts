@@ -2,6 +2,7 @@
 // Every verdict carries the evidence it was reached from.
 import { compareSamples, summarize, type Comparison, type Direction, type Summary } from '../stats/index.js';
 import type { PolicyRunResult, ProgramVerifierStats, VmRunResult, WorkloadResult, WorkloadSpec } from '../vm/index.js';
+import { describeBaseline, type BaselineInfo } from './baseline-store.js';
 import { describeLatency, judgeLatency, type LatencyJudgement, type LatencyRule } from './latency.js';
 import type { DeployMode } from './token.js';
 import type { StageResult } from './types.js';
@@ -9,7 +10,7 @@ import type { StageResult } from './types.js';
 export interface Suite {
   watchdogTimeoutMs: number;
   correctness: Array<WorkloadSpec & { name: string }>;
-  performance: { trials: number; minRegressionPct: number; workloads: Array<{ workload: string; metric: string; direction: Direction; gateUnderTcg: boolean }>; latency: LatencyRule[] };
+  performance: { trials: number; minRegressionPct: number; baselineMaxAgeMinutes: number; workloads: Array<{ workload: string; metric: string; direction: Direction; gateUnderTcg: boolean }>; latency: LatencyRule[] };
 }
 
 const INSN_LIMIT = 1_000_000;
@@ -130,7 +131,9 @@ function sample(w: WorkloadResult, metric: string): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-export function performanceStage(run: PolicyRunResult, baseline: readonly WorkloadResult[], suite: Suite, accel: string, baselineRunMs = baseline.reduce((a, w) => a + w.wallMs, 0)): StageResult {
+/** baselineRunMs: time spent on default-scheduler runs for this verification (0 for a stored baseline); baselineInfo: where the baseline came from. */
+export function performanceStage(run: PolicyRunResult, baseline: readonly WorkloadResult[], suite: Suite, accel: string, extra: { baselineRunMs?: number; baselineInfo?: BaselineInfo } = {}): StageResult {
+  const baselineRunMs = extra.baselineRunMs ?? baseline.reduce((a, w) => a + w.wallMs, 0);
   const comparisons: PerfComparison[] = [];
   const notes: string[] = [];
   for (const spec of suite.performance.workloads) {
@@ -161,14 +164,15 @@ export function performanceStage(run: PolicyRunResult, baseline: readonly Worklo
   // wakeup-heavy workloads: those regressions are reported but only guest-measured metrics gate.
   const advisory = comparisons.filter((c) => c.regression && !c.gating);
   const fmt = (c: PerfComparison) => `${c.workload} ${c.metric} ${c.comparison.changePct >= 0 ? '+' : ''}${c.comparison.changePct.toFixed(1)}% (ratio ${c.comparison.ratio.toFixed(2)}, spread ${c.spreadPct.toFixed(1)}%, threshold ${c.thresholdPct.toFixed(0)}%)`;
-  const evidence = { trials: suite.performance.trials, caveat, comparisons, latency, notes };
+  const evidence = { trials: suite.performance.trials, caveat, comparisons, latency, notes, ...(extra.baselineInfo && { baseline: extra.baselineInfo }) };
+  const origin = extra.baselineInfo ? `; ${describeBaseline(extra.baselineInfo)}` : '';
   if (comparisons.length === 0 && latency.length === 0) {
     return { stage: 'performance', verdict: 'warn', durationMs, summary: 'no comparable samples; performance not judged', reason: notes.join('; '), evidence };
   }
   // Wakeup latency is measured by the guest itself and judged on gross ratios only, so it gates under TCG too.
   if (regressions.length > 0 || latencyFail.length > 0) {
     const reason = `gross regression against the default scheduler: ${[...latencyFail.map(describeLatency), ...regressions.map(fmt)].join('; ')}`;
-    return { stage: 'performance', verdict: 'fail', failureClass: 'perf_regression', durationMs, summary: reason, reason: `${reason} (${caveat})`, evidence };
+    return { stage: 'performance', verdict: 'fail', failureClass: 'perf_regression', durationMs, summary: `${reason}${origin}`, reason: `${reason} (${caveat}${origin})`, evidence };
   }
   const worse = comparisons.filter((c) => c.comparison.verdict === 'worse');
   const why = [
@@ -178,7 +182,7 @@ export function performanceStage(run: PolicyRunResult, baseline: readonly Worklo
   ];
   return {
     stage: 'performance', verdict: worse.length > 0 || latencyWarn.length > 0 ? 'warn' : 'pass', durationMs,
-    summary: `${[...comparisons.map(fmt), ...latency.map((l) => `${l.workload} ${l.metric} ratio ${l.ratio.toFixed(2)}`)].join('; ')}; ${caveat}`,
+    summary: `${[...comparisons.map(fmt), ...latency.map((l) => `${l.workload} ${l.metric} ratio ${l.ratio.toFixed(2)}`)].join('; ')}; ${caveat}${origin}`,
     ...(why.length > 0 ? { reason: why.join('; ') } : {}),
     evidence,
   };

@@ -5,6 +5,7 @@
 //   buildKit(config, {force, onProgress, signal, jobs, workDir}) → {kit, built, buildSeconds}
 //   compilePolicy(kit, {sourcePath | sourceText+name, outDir, signal}) → {objectPath, diagnostics, warningCount, durationMs}
 //                                            (throws compile_failed with clang's errors and 6.12 API hints)
+//   vmShape(kit, vm?)                        → {cpus, memoryMiB, accel} the next runInVm would boot
 //   runInVm(kit, {policies, workloads, baseline, timeoutSeconds, signal, onProgress, vm}) → VmRunResult
 //                                            (guest hang/panic → a result with status 'hang'/'guest_crashed';
 //                                             bad input → invalid_argument/not_found; abort → cancelled)
@@ -15,7 +16,7 @@ import { kitStatus, KIT_MISSING_MESSAGE } from './kit.js';
 export { getKit, kitStatus, kitInputs, sandboxVmDir, KIT_MISSING_MESSAGE, KIT_PACKAGES, type KitStatus } from './kit.js';
 export { buildKit, type BuildKitOptions, type BuildKitResult } from './kit-build.js';
 export { compilePolicy, compileFlags, CLANG, type CompileInput, type CompileResult } from './compile.js';
-export { runInVm, DEFAULT_VM_SETTINGS } from './run.js';
+export { runInVm, vmShape, DEFAULT_VM_SETTINGS } from './run.js';
 export { liveVmCount, chooseAccel } from './qemu.js';
 export { inspectBpfObject, assertSchedExtObject, type BpfObjectInfo } from './bpf-object.js';
 export { STRESS_NG_STRESSORS } from './workloads.js';

@@ -45,6 +45,12 @@ async function policyOverlay(policies: readonly PolicySpec[]): Promise<{ entries
   return { entries, planLines };
 }
 
+/** The VM a runInVm call with these settings would boot: CPUs, memory and accelerator (what a baseline depends on). */
+export async function vmShape(kit: Kit, vm: Partial<VmSettings> = {}): Promise<{ cpus: number; memoryMiB: number; accel: 'kvm' | 'tcg' }> {
+  const settings: VmSettings = { ...DEFAULT_VM_SETTINGS, ...loadConfig().vm, ...vm };
+  return { cpus: settings.cpus, memoryMiB: settings.memoryMiB, accel: await chooseAccel(settings.accel, kit.bzImage, join(kit.dir, '..', 'kvm-probe.json')) };
+}
+
 /** Boots one micro-VM that loads each policy in turn and runs the workloads under it. */
 export async function runInVm(kit: Kit, options: RunInVmOptions): Promise<VmRunResult> {
   // Unset settings come from the config file (vm section), so every caller honours vm.maxConcurrent and vm.accel.

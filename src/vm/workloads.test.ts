@@ -9,6 +9,8 @@ describe('toGuestWorkload', () => {
     expect(toGuestWorkload({ kind: 'forkexec', count: 50 }, 3).argv).toEqual(['schedcp-probe', 'forkexec', '--count', '50', '--parallel', '4']);
     expect(toGuestWorkload({ kind: 'wakeup-latency' }, 4).argv[1]).toBe('wake');
     expect(toGuestWorkload({ kind: 'idle', seconds: 2 }, 5)).toEqual({ name: 'idle-5', timeoutSeconds: 12, argv: ['sleep', '2'] });
+    expect(toGuestWorkload({ kind: 'idle', seconds: 0.3, name: 'idle' }, 0)).toEqual({ name: 'idle', timeoutSeconds: 11, argv: ['sleep', '0.3'] });
+    expect(() => toGuestWorkload({ kind: 'idle', seconds: 0.05 }, 0)).toThrow(/seconds "?0.05"? must be from 0.1 to 600 in steps of 0.1/);
   });
 
   it('rejects bad values naming the field and the allowed range', () => {

@@ -65,8 +65,13 @@ export function toGuestWorkload(spec: WorkloadSpec, index: number): GuestWorkloa
       };
     }
     case 'idle': {
-      const seconds = intIn(spec.seconds, 1, 1, 600, 'seconds');
-      return { name, timeoutSeconds: seconds + 10, argv: ['sleep', String(seconds)] };
+      // Tenths of a second: the guest's busybox sleep takes fractions.
+      const tenths = spec.seconds * 10;
+      if (!Number.isFinite(tenths) || Math.abs(tenths - Math.round(tenths)) > 1e-9 || tenths < 1 || tenths > 6000) {
+        throw new SchedcpError('invalid_argument', `workload seconds ${quote(spec.seconds)} must be from 0.1 to 600 in steps of 0.1.`);
+      }
+      const seconds = Math.round(tenths) / 10;
+      return { name, timeoutSeconds: Math.ceil(seconds) + 10, argv: ['sleep', String(seconds)] };
     }
     case 'command': {
       if (spec.argv.length === 0 || spec.argv.length > 64) throw new SchedcpError('invalid_argument', `command workload argv must have 1-64 elements, got ${spec.argv.length}.`);
