@@ -20,7 +20,8 @@ const countRows = (t: TestApp, table: string) => (t.app.db.prepare(`SELECT count
 
 describe('repository store and curation (hashing embedder, real SQLite)', () => {
   let t: TestApp;
-  beforeAll(() => { t = makeTestApp({ repository: { embedding: 'hashing' } }); });
+  // Automatic promotion is what this file tests: no human approval reserved here (test/console.approval.test.ts covers it).
+  beforeAll(() => { t = makeTestApp({ repository: { embedding: 'hashing' }, approval: { requireHumanFor: [] } }); });
   afterAll(async () => { await t.close(); });
 
   it('seeds the eight built-ins once, idempotently, as candidates', async () => {
