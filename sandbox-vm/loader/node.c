@@ -284,6 +284,7 @@ static void handle(char *line)
 		else {
 			snprintf(N.kg_sha, sizeof(N.kg_sha), "%s", sha);
 			snprintf(N.kg_name, sizeof(N.kg_name), "%s", name);
+			untrip(sha); /* an explicit known-good decision outranks an old trip */
 			if (N.cur.active && !strcmp(N.cur.sha, sha) && !strcmp(N.cur.mode, "full")) {
 				N.cur.known_good_role = true; /* the deployment is finished */
 				N.gates.deadman_ms = 0;

@@ -55,6 +55,7 @@ int slot_attach(const char *name, const char *sha, bool partial, char *err, size
 /* Detaches the current policy and waits for `disabled`; returns false when the kernel did not get there. */
 bool slot_detach(double *ms);
 bool is_tripped(const char *sha);
+void untrip(const char *sha);
 /* Hard or soft trip: evidence event, then rollback to the known-good policy or the default. */
 struct trip_info {
 	int exit_kind;

@@ -29,6 +29,16 @@ static void set_class(bool ext, int count)
 		sched_setscheduler(N.load.pids[i], ext ? SCHED_EXT : SCHED_OTHER, &sp);
 }
 
+void untrip(const char *sha)
+{
+	for (int i = 0; i < N.ntripped; i++)
+		if (!strcmp(N.tripped[i], sha)) {
+			memmove(N.tripped[i], N.tripped[i + 1], (size_t)(N.ntripped - i - 1) * sizeof(N.tripped[0]));
+			N.ntripped--;
+			return;
+		}
+}
+
 bool is_tripped(const char *sha)
 {
 	for (int i = 0; i < N.ntripped; i++)
@@ -155,7 +165,8 @@ void trip(const char *kind, const char *reason, double cause_ms, const struct tr
 	snprintf(sha, sizeof(sha), "%s", s->sha);
 	snprintf(name, sizeof(name), "%s", s->name);
 	snprintf(dep, sizeof(dep), "%s", s->deployment);
-	if (!is_tripped(sha) && N.ntripped < MAX_TRIPPED)
+	/* Remembered so it is never reinstated, unless the trip says nothing about the policy. */
+	if (strcmp(kind, "heartbeat_lost") && !is_tripped(sha) && N.ntripped < MAX_TRIPPED)
 		snprintf(N.tripped[N.ntripped++], 65, "%s", sha);
 	struct jbuf ev;
 	jb_init(&ev);
@@ -240,6 +251,8 @@ static const char *exit_kind_name(int kind)
 	}
 }
 
+#define EXIT_INFO_GRACE_MS 250
+
 /* Ejection in any form: the kernel left `enabled` while we hold the link, or the UEI has an exit. */
 void node_check_eject(void)
 {
@@ -249,6 +262,19 @@ void node_check_eject(void)
 	read_sysfs("state", state, sizeof(state));
 	struct uei_snapshot u;
 	bool has = policy_read_uei(&N.cur.p, &u);
+	/* The kernel shows `disabling` before ops.exit() has recorded the exit info: give the UEI up to
+	 * EXIT_INFO_GRACE_MS (polled every 20 ms) so an scx_bpf_error is not reported as a lost link. */
+	static double disabling_since;
+	if (!strcmp(state, "disabling") && !(has && u.kind)) {
+		double now = now_ms();
+		if (!disabling_since)
+			disabling_since = now;
+		if (now - disabling_since < EXIT_INFO_GRACE_MS) {
+			free(u.dump);
+			return;
+		}
+	}
+	disabling_since = 0;
 	if (strcmp(state, "enabled") || (has && u.kind)) {
 		double cause = kmsg_sched_ext(N.kmsg, log, sizeof(log));
 		struct trip_info ti = { .kernel_log = log };

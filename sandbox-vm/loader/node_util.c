@@ -141,7 +141,8 @@ double kmsg_sched_ext(int fd, char *text, size_t len)
 		if (!msg || !strstr(msg, "sched_ext"))
 			continue;
 		sscanf(rec, "%*d,%*[^,],%lld", &usec);
-		if (!first)
+		/* the cause is the first record of the failure, not the "enabled" line of the attach */
+		if (!first && !strstr(msg, " enabled"))
 			first = usec / 1000.0;
 		msg[strcspn(msg, "\n")] = '\0';
 		int w = snprintf(text + used, len - used, "%s%s", used ? "\n" : "", msg + 1);
