@@ -113,7 +113,7 @@ describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('deployer on a real V
     // The CLI's `deploy policy` holds the node's only channel and sends the heartbeats; this app lets go of it first.
     await deployerOf(app).controller.closeNode(NODE);
     const child = execa(process.execPath, [CLI, 'deploy', 'policy', '--token', verified.deploy_good.token!, '--node', NODE,
-      '--baseline-seconds', '2', '--canary-seconds', '600', '--deadman-ms', '3000'], {
+      '--baseline-seconds', '2', '--canary-seconds', '600', '--deadman-ms', '3000', '--max-wake-p99-ratio', '100', '--max-req-p99-ratio', '100'], {
       env: { SCHEDCP_DATA_DIR: app.config.dataDir, SCHEDCP_CACHE_DIR: app.config.cacheDir, SCHEDCP_REPOSITORY__EMBEDDING: 'hashing' }, reject: false, all: true,
     });
     let id: number | undefined;

@@ -201,7 +201,7 @@ export async function promoteDeployment(app: App, id: number) {
 }
 
 /** An operator hold: the breaker stays armed, but no automatic promotion or known-good until resumed. */
-export function pauseDeployment(app: App, id: number, paused: boolean) {
+export async function pauseDeployment(app: App, id: number, paused: boolean) {
   const { store } = deployerOf(app);
   const d = store.get(id);
   if (TERMINAL_STAGES.has(d.stage)) throw new SchedcpError('precondition_failed', `Deployment ${id} already ended (${d.stage}); there is nothing to ${paused ? 'pause' : 'resume'}.`);

@@ -12,7 +12,7 @@ import { parseCommandArgs } from '../parse-args.js';
 const USAGE = `Usage:
   schedcp deploy policy --token TOKEN|--token-file F --node NAME [FILE.bpf.c | FILE.bpf.o | --policy NAME]
                  [--baseline-seconds S] [--canary-seconds S] [--known-good-seconds S] [--require-approval]
-                 [--stall-ms MS] [--deadman-ms MS] [--json]
+                 [--stall-ms MS] [--deadman-ms MS] [--max-wake-p99-ratio R] [--max-req-p99-ratio R] [--json]
       Stays attached until the rollout ends: its heartbeats keep the node's dead-man switch quiet.
   schedcp deploy status ID [--detail] [--json]
   schedcp deploy list [--node NAME] [--json]
@@ -33,7 +33,7 @@ export const deployCommand: CliCommand = {
     const { values, positionals } = parseCommandArgs(rest, {
       token: { type: 'string' }, 'token-file': { type: 'string' }, node: { type: 'string' }, policy: { type: 'string' },
       'baseline-seconds': { type: 'string' }, 'canary-seconds': { type: 'string' }, 'known-good-seconds': { type: 'string' }, 'require-approval': { type: 'boolean' },
-      'stall-ms': { type: 'string' }, 'deadman-ms': { type: 'string' },
+      'stall-ms': { type: 'string' }, 'deadman-ms': { type: 'string' }, 'max-wake-p99-ratio': { type: 'string' }, 'max-req-p99-ratio': { type: 'string' },
       detail: { type: 'boolean' }, reason: { type: 'string' }, json: { type: 'boolean' },
     }, true);
     const app = createApp();
@@ -48,7 +48,8 @@ export const deployCommand: CliCommand = {
           const policy: DeploySource | undefined = values.policy ? { policyName: values.policy }
             : file?.endsWith('.bpf.c') ? { source: readFileSync(file, 'utf8'), headers: collectHeaders(file) } : file ? { objectPath: file } : undefined;
           // Range checks are resolvePlan's: a bad number is refused there with the allowed range.
-          const numbers = { 'baseline-seconds': 'baselineSeconds', 'canary-seconds': 'canarySeconds', 'known-good-seconds': 'knownGoodSeconds', 'stall-ms': 'stallMs', 'deadman-ms': 'deadmanMs' } as const;
+          const numbers = { 'baseline-seconds': 'baselineSeconds', 'canary-seconds': 'canarySeconds', 'known-good-seconds': 'knownGoodSeconds', 'stall-ms': 'stallMs', 'deadman-ms': 'deadmanMs',
+            'max-wake-p99-ratio': 'maxWakeP99Ratio', 'max-req-p99-ratio': 'maxReqP99Ratio' } as const;
           const plan: Record<string, number | boolean> = values['require-approval'] ? { requireApproval: true } : {};
           for (const [flag, key] of Object.entries(numbers)) {
             const v = values[flag as keyof typeof numbers];
