@@ -2,7 +2,7 @@
 // reading only what a client sees: observe → probe → search → read a policy → submit an adapted
 // version → static verification with progress → its history; and the sysctl path recommend →
 // validate → stage, with a refused live apply and its reason. The VM steps (full verification,
-// canary deploy, promote, breaker rollback) are not in CI yet: draft in /work/shared/helper14/.
+// canary deploy, promote, breaker rollback, quarantine) are in test/session-deploy.vm.test.ts.
 // SCHEDCP_TRANSCRIPT=<file.md> writes what the client saw as markdown (docs/session-example.md).
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

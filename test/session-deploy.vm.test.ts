@@ -43,7 +43,7 @@ describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('the agent session, d
 
   afterAll(async () => {
     const path = transcriptPath();
-    if (path && agent) writeTranscript(path.replace(/\.md$/, '-deploy.md'), [agent.markdown('Verify, canary, promote, and a breaker rollback')]);
+    if (path && agent) writeTranscript(path.replace(/\.md$/, '-deploy.md'), [agent.markdown('Verify, canary, promote, and a breaker rollback')], 'test/session-deploy.vm.test.ts');
     if (session) {
       await session.client.callTool({ name: 'stop_node', arguments: { name: NODE } }).catch(() => undefined);
       await session.close();

@@ -48,11 +48,11 @@ export class AgentSession {
   }
 }
 
-export function writeTranscript(path: string, sections: string[]): void {
+export function writeTranscript(path: string, sections: string[], testFile = 'test/session-agent.test.ts'): void {
   writeFileSync(path, [
     '# A scripted agent session, as the client sees it',
     '',
-    'Written by `SCHEDCP_TRANSCRIPT=docs/session-example.md npx vitest run test/session-agent.test.ts`: the real server, driven through the MCP SDK client with no LLM, showing each tool call, its arguments and the text a model would read. Long results are clipped here; the tests assert on the structured content.',
+    `Written by \`SCHEDCP_TRANSCRIPT=docs/session-example.md npx vitest run ${testFile}\`: the real server, driven through the MCP SDK client with no LLM, showing each tool call, its arguments and the text a model would read. Long results are clipped here; the tests assert on the structured content.`,
     '',
     ...sections,
   ].join('\n'));
