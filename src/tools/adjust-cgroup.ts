@@ -6,7 +6,7 @@ import { actionResultSchema, knobField, limitValueField, modeField, summarizeAct
 export const adjustCgroupTool = defineTool({
   name: 'adjust_cgroup',
   title: 'Set a CPU, memory or I/O limit on an existing cgroup (guarded, with TTL)',
-  description: 'Writes cpu.weight, cpu.max (percent of one CPU), memory.high, memory.max or io.weight on a cgroup inside config.remediation.allowedCgroupRoots (or schedcp\'s own root), in the v2 file or its v1 equivalent (cpu.shares, cpu.cfs_quota_us/cfs_period_us, memory.soft_limit_in_bytes, memory.limit_in_bytes, blkio.weight) depending on which version serves the controller here. Refuses paths with "..", controllers that are not enabled, memory.max below current usage, CPU below the minimum share, and too many actions per cgroup, each with the rule name; nothing is changed then. Reverted after the TTL, at shutdown, or at the next start after a crash; yields to an administrator who changes the value afterwards.',
+  description: 'Writes cpu.weight, cpu.max (percent of one CPU), memory.high, memory.max or io.weight on a cgroup under config remediation.allowedCgroupRoots (v2 file or its v1 equivalent); reverted after its TTL, at shutdown or next start; yields to an admin who changes it. mode advise (default) writes nothing; live needs config tuning.liveApply and root. Use it for a cgroup recommend_actions names. Risk: throttles or reclaims every task in it. Next: list_adjustments. Errors: invalid_argument (refused, rule named), precondition_failed, permission_denied, unsupported, subprocess_failed, dynamic_check_failed.',
   scope: 'tune',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   input: z.object({

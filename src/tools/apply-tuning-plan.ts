@@ -6,7 +6,7 @@ import { changesField, checkedChangeSchema, liveResultSchema, targetField } from
 export const applyTuningPlanTool = defineTool({
   name: 'apply_tuning_plan',
   title: 'Apply a tuning plan (advise, stage or live)',
-  description: 'mode "advise" (default) returns the checked plan and its sysctl.d text and writes nothing; "stage" writes that file into the data dir; "live" (only with config.tuning.liveApply and root) backs up current values, writes, reads back, optionally runs an SLO guard workload after each stage and rolls back on a regression, and rolls back earlier writes if one fails. Any guardrail denial refuses the whole plan. Keys changed by someone else after schedcp wrote them are yielded to the administrator.',
+  description: 'mode advise (default): the checked plan and its sysctl.d text, nothing written; stage: writes that file into the data dir; live (config tuning.liveApply, root): backup, write, read back, optional SLO guard per stage, automatic rollback. Any denial refuses the whole plan. Risk: live changes kernel settings host-wide (or in a netns); keys an admin changes later are yielded. Cost: ms, plus guard trials when live. Next: tuning_history, rollback_tunings. Errors: invalid_argument (refused), precondition_failed (live disabled), permission_denied, dynamic_check_failed, subprocess_failed, cancelled.',
   scope: 'tune',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   input: z.object({

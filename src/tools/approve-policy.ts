@@ -6,7 +6,7 @@ import { SchedcpError } from '../errors.js';
 export const approvePolicyTool = defineTool({
   name: 'approve_policy',
   title: 'Approve a promotion or a quarantine release',
-  description: 'Take a repository decision: promote_policy (verified → promoted, only when the recorded evidence calls for it) or release_quarantine (quarantined → candidate). Actions listed in config approval.requireHumanFor (default: promote_policy) need a caller with scope "approve" — a human in the operator console at /console — and are refused to agents with permission_denied. The reason is stored with the status change; list_approvals shows what is waiting.',
+  description: 'Takes a repository decision: promote_policy (verified → promoted, only when the recorded evidence calls for it) or release_quarantine (quarantined → candidate), with a stored reason. Actions in config approval.requireHumanFor (default promote_policy) need scope "approve", i.e. a human at /console; agents are refused. Use it only when list_approvals shows the decision and humanRequired is false. Cost: milliseconds; changes status, audited. Errors: permission_denied (reserved for a human), precondition_failed (no evidence, wrong status), not_found, invalid_argument.',
   scope: 'verify',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({

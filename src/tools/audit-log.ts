@@ -11,7 +11,7 @@ const row = z.object({
 export const auditLogTool = defineTool({
   name: 'audit_log',
   title: 'Read the audit log',
-  description: 'Recent audited tool calls (newest first): who called what, a digest and redacted copy of the arguments, the justification, outcome and duration. Calls that change or run something are always recorded; successful read-only calls are sampled, and `counters` gives exact per-tool call counts.',
+  description: 'Recent audited calls, newest first: caller, transport, tool, redacted arguments and their digest, justification, outcome, duration; counters=true adds exact per-tool counts. Use it to see what this or another agent did, or why a call was refused. Changing and failed calls are always recorded; successful read-only calls are sampled. Cost: milliseconds, tokens grow with limit; no risk. Errors: invalid_argument (bad filter or since).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

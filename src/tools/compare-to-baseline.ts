@@ -10,7 +10,7 @@ const comparison = z.object({
 export const compareToBaselineTool = defineTool({
   name: 'compare_to_baseline',
   title: 'Compare a workload run with a baseline',
-  description: 'Percent change of the primary metric (median) of a run against a named baseline run of the same workload and parameters, with a seeded bootstrap confidence interval and a verdict: better, worse or within_noise (changes smaller than min_effect_pct are noise). Other shared metrics are compared too. Without baseline/run_id it lists saved baselines (save one with run_workload save_as_baseline).',
+  description: '% change of a run\'s primary metric (median) against a saved baseline of the same workload and parameters, with a seeded bootstrap confidence interval and a verdict: better, worse or within_noise. Without baseline/run_id it lists the baselines. Use it after run_workload to judge a change. Cost: milliseconds, a few hundred tokens, no risk. Next: record_outcome (for a policy) or rollback_tunings. Errors: not_found (baseline, run), precondition_failed (not comparable).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

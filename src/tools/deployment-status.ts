@@ -6,7 +6,7 @@ import { deploymentStatusOutput } from './deploy-schemas.js';
 export const deploymentStatusTool = defineTool({
   name: 'deployment_status',
   title: 'Deployment status',
-  description: 'One deployment: stage (canary, awaiting_approval, full, known_good, rolled_back, aborted, rollback_failed, lost), breaker state, gates with the current value vs baseline and threshold, the trip with its evidence and timing (detection_ms from cause to detection, rollback detach/restore ms, what was restored), recent events. detail=true adds the KPI samples.',
+  description: 'One deployment: stage (canary, awaiting_approval, full, known_good, rolled_back, aborted, rollback_failed, lost), breaker, gates (current vs baseline vs threshold), the trip with evidence and timing (detection_ms, rollback detach/restore ms), recent events; detail=true adds KPI samples (many more tokens). Also the resource deployment://{id}. Use it after deploy_policy and before promote_deployment. Cost: milliseconds, up to ~1k tokens, no risk. Next: promote_deployment, pause_deployment or rollback_deployment. Errors: not_found.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

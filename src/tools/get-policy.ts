@@ -6,7 +6,7 @@ import { SchedcpError } from '../errors.js';
 export const getPolicyTool = defineTool({
   name: 'get_policy',
   title: 'Get a sched_ext policy',
-  description: 'One policy from the repository by id or name (latest version unless `version` is given). detail: "summary" (status, description, workloads), "metadata" (plus algorithm, tunables with types/ranges/defaults, trade-offs, limitations, lineage, hashes) or "source" (plus the BPF C source).',
+  description: 'One policy by id or name (latest version unless version): detail summary (status, description, workloads), metadata (+ algorithm, tunables, trade-offs, lineage, hashes) or source (+ the BPF C source). Also the resource policy://{name}. Use it after search_policies; ask for source only for the policy you will adapt. Cost: milliseconds; ~150 / ~500 / ~1.5k+ tokens. Next: submit_policy (adapted) or verify_policy. Errors: invalid_argument (id and name, version with id), not_found.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

@@ -5,7 +5,7 @@ import { getVerification } from '../verifier/index.js';
 export const getVerificationTool = defineTool({
   name: 'get_verification',
   title: 'Get a verification\'s evidence',
-  description: 'The stored evidence of a verify_policy run by id. detail "summary": verdict and one line per stage; "stages" (default): plus each stage\'s evidence without logs and workload output; "full": everything (kernel verifier log tail, dmesg, per-program stats, workload output).',
+  description: 'The stored evidence of a verify_policy run by id: detail summary (verdict, one line per stage), stages (default: each stage\'s evidence without logs) or full (+ kernel verifier log tail, dmesg, program stats, workload output). Use it to see why a stage failed before fixing the source; ask for full only then. Cost: milliseconds; ~500 tokens to several thousand for full; no risk. Also the resource verification://{id}. Next: submit_policy (fixed) or verify_policy. Errors: not_found.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

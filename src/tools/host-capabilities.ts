@@ -5,7 +5,7 @@ import { defineTool } from '../server/tool.js';
 export const hostCapabilitiesTool = defineTool({
   name: 'host_capabilities',
   title: 'What this host supports',
-  description: 'Which observation and control features work on this host and why not where they do not: BPF, BTF, tp_btf, tracefs, kprobes, fentry, sched_ext, perf events, hardware PMU, PSI, cgroup layout, qemu/KVM and the micro-VM kit, bubblewrap, perf, strace. Call this first; other tools fail with the same reasons.',
+  description: 'What works on this host and why not: BPF, BTF, tp_btf, tracefs, kprobes, fentry (attach-tested), sched_ext, perf events, PMU, PSI, cgroups, qemu/KVM and the VM kit, bubblewrap, perf, strace. Call it first in a session: other tools fail for the reasons it gives. Cost: ~0.5 s, ~700 tokens, no risk (reads /proc, /sys, PATH; loads and unloads tiny test programs). Next: system_summary. Errors: none of its own.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

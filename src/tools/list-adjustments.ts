@@ -6,7 +6,7 @@ import { adjustmentSchema } from '../remediation/tool-schemas.js';
 export const listAdjustmentsTool = defineTool({
   name: 'list_adjustments',
   title: 'Process and cgroup actions schedcp manages',
-  description: 'Active actions (and failed reverts being retried) with TTL left, values before and after, verification results and the event log; all=true includes reverted, yielded and finished ones. Before listing, actions whose value someone else changed are marked yielded (schedcp stops managing them); nothing on the system is changed.',
+  description: 'Active process/cgroup actions (and failed reverts being retried) with TTL left, values before and after, verification results and events; all=true adds finished ones. Actions whose value someone else changed are marked yielded first (nothing on the system changes). Use it after adjust_process/adjust_cgroup, or to find an id for revert_adjustment. Cost: milliseconds, grows with limit; no risk. Next: revert_adjustment. Errors: none of its own.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
   input: z.object({

@@ -5,7 +5,7 @@ import { pendingApprovals } from '../repository/index.js';
 export const listApprovalsTool = defineTool({
   name: 'list_approvals',
   title: 'Decisions waiting for approval',
-  description: 'Repository decisions waiting for someone: verified policies whose evidence calls for promotion (held back when config approval.requireHumanFor has promote_policy) and quarantined policies that could be released. humanRequired says whether approve_policy needs a caller with scope "approve" (a human in the operator console).',
+  description: 'Repository decisions waiting: verified policies whose evidence calls for promotion (held when config approval.requireHumanFor lists promote_policy) and quarantined policies that could be released; humanRequired says whether approve_policy needs scope "approve" (a human in the console). Use it after record_outcome to see whether a promotion waits for someone. Cost: milliseconds, small, no risk. Errors: none of its own.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({}).strict(),

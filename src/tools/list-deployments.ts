@@ -5,7 +5,7 @@ import { listDeployments } from '../deployer/index.js';
 export const listDeploymentsTool = defineTool({
   name: 'list_deployments',
   title: 'List deployments',
-  description: 'Deployments, newest first: node, policy, stage, breaker, and the trip kind and reason if one tripped.',
+  description: 'Deployments, newest first: node, policy, stage, breaker, and the trip kind and reason if one tripped; filter by node. Use it to find a deployment id or what runs where. Cost: milliseconds, small, no risk. Next: deployment_status. Errors: none of its own.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({ node: z.string().max(32).optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),

@@ -5,7 +5,7 @@ import { defineTool } from '../server/tool.js';
 export const listProbesTool = defineTool({
   name: 'list_probes',
   title: 'List the eBPF probes',
-  description: 'The eBPF probe library run_probe can attach: name, what it measures, the kernel events it uses (tp_btf first, classic tracepoints as fallback), whether pid/comm/cgroup filters apply, whether it streams events and whether it can sample (1 in N above a rate threshold). host_capabilities says which attach types work on this host.',
+  description: 'The eBPF probes run_probe can attach: what each measures, its kernel events (tp_btf, tracepoint fallback), which filters apply, whether it streams or samples. Use it to pick a probe before run_probe; host_capabilities says which attach types work here. Cost: milliseconds, ~650 tokens, no risk. Next: run_probe. Errors: none of its own.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({}).strict(),

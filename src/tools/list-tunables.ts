@@ -6,7 +6,7 @@ import { targetField, tunableViewSchema } from '../tuning/tool-schemas.js';
 export const listTunablesTool = defineTool({
   name: 'list_tunables',
   title: 'List kernel tunables schedcp knows',
-  description: 'The tuning knowledge base (sched, vm, net tunables) with each one\'s current value on the target, whether it exists on this kernel, its safe range and whether config allows changing it. `query` ranks by hybrid search (e.g. "swap pressure", "accept queue").',
+  description: 'The tuning knowledge base (sched, vm, net sysctls) with each key\'s current value, whether it exists on this kernel, its safe range and whether config allows changing it; query ranks by hybrid search ("swap pressure"), area and limit narrow it. Use it to find candidate keys. Cost: milliseconds, but up to ~4k tokens at the default limit of 50: prefer a query or a small limit. No risk. Next: explain_tunable. Errors: invalid_argument (target).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

@@ -6,7 +6,7 @@ import { defineTool } from '../server/tool.js';
 export const perfProfileTool = defineTool({
   name: 'perf_profile',
   title: 'Profile with perf (sandboxed)',
-  description: 'Runs an allow-listed perf subcommand in bubblewrap (read-only root, no network, only CAP_PERFMON/CAP_SYS_PTRACE, plus CAP_SYS_ADMIN for sched recording), with a timeout, prlimit and a data-size cap, and returns parsed results: stat → counters (software events where the host has no PMU), sched_latency → per-task scheduling delay, sched_timehist → per-task runtime summary, record → hottest symbols (cpu-clock sampling with call graphs). Target: pid (must exist, not schedcp, not PID 1 unless allow_pid1) or system_wide. raw=true adds the text output (capped at 64 KiB).',
+  description: 'Runs an allow-listed perf subcommand in bubblewrap with a timeout and caps and returns parsed results: stat (counters), sched_latency (per-task scheduling delay), sched_timehist (per-task runtime), record (hottest symbols). Target: a pid or system_wide. Use it to explain latency or CPU use after system_signals/run_probe. Cost: duration seconds, recording perturbs the target slightly, ~1–3k tokens (raw=true adds up to 64 KiB). Errors: invalid_argument, not_found (pid), permission_denied (PID 1, schedcp), limit_exceeded, unsupported (no PMU), subprocess_failed.',
   scope: 'read',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({

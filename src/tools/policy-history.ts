@@ -6,7 +6,7 @@ import { SchedcpError } from '../errors.js';
 export const policyHistoryTool = defineTool({
   name: 'policy_history',
   title: 'Policy history',
-  description: 'The record of one policy: its versions, lineage (parent chain), every status change with its reason, verification evidence, performance history against baselines, deployment outcomes, and per-workload scores with confidence intervals.',
+  description: 'One policy\'s record: versions, lineage, every status change with its reason, verification evidence, performance history against baselines, deployment outcomes, per-workload scores with confidence intervals. Use it to judge a policy before deploying it, or to confirm what record_outcome did. Cost: milliseconds, a few hundred to a few thousand tokens, no risk. Errors: invalid_argument (id and name), not_found.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

@@ -6,7 +6,7 @@ import { signalSchema } from '../tuning/tool-schemas.js';
 export const recommendActionsTool = defineTool({
   name: 'recommend_actions',
   title: 'Recommend process and cgroup actions from signals',
-  description: 'Sibling of recommend_tunings for process actions: from the current signals (or the `signals` you pass) and a short observation of the host (top CPU task, top writer, fastest-growing memory cgroup), proposes nice or a cpu.max cap on a runaway task, a low I/O priority for the top writer under I/O congestion, and memory.high on the growing cgroup under memory pressure, each with rationale, expected effect, confidence and the exact adjust_process / adjust_cgroup arguments. Every proposal has already passed the guardrails; refused ones are listed in notes with the rule. Nothing is applied.',
+  description: 'Advise-only process actions from the current signals (or those passed) and a short look at the host: nice or cpu.max for a runaway task, idle I/O priority for the top writer under I/O congestion, memory.high for the fastest-growing cgroup under memory pressure; each with rationale, confidence and the exact adjust_process/adjust_cgroup arguments, already guardrail-checked (refusals in notes). Nothing is applied. Cost: ~1 s, ~500 tokens, no risk. Next: adjust_process or adjust_cgroup (advise, then live). Errors: invalid_argument.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
   input: z.object({

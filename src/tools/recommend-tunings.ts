@@ -6,7 +6,7 @@ import { signalSchema, targetField } from '../tuning/tool-schemas.js';
 export const recommendTuningsTool = defineTool({
   name: 'recommend_tunings',
   title: 'Recommend kernel tunings from signals',
-  description: 'Deterministic rule-based baseline: from the current workload signals (or the `signals` you pass) and the knowledge base, proposes changes within the guardrails, each with the rule that fired, rationale, expected effect and confidence. Nothing is applied; pass the result to validate_tuning_plan / apply_tuning_plan.',
+  description: 'Deterministic rule-based proposals from the current signals (or the signals you pass) and the knowledge base, within the guardrails, each with the rule that fired, rationale, expected effect and confidence. Nothing is applied. Use it when system_signals shows pressure a sysctl can address. Cost: milliseconds with the sampler, ~400 tokens, no risk. Next: validate_tuning_plan with the proposed changes. Errors: invalid_argument (target, signals).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

@@ -13,7 +13,7 @@ const perf = z.object({
 export const recordOutcomeTool = defineTool({
   name: 'record_outcome',
   title: 'Record a policy outcome',
-  description: 'Attach evidence to a policy version: a verify_policy run (by its id: the verdict is read from the verifier\'s own records and must be of this policy\'s source and reach the VM stages), benchmark measurements against a baseline, or a deployment result. The curation rules then run: a candidate that passed verification becomes verified; a verified policy that beat the baseline on a target workload in enough trials is promoted; repeated deployment failures quarantine it. Status changes are returned and audited.',
+  description: 'Attaches evidence to a policy version: a verify_policy run by id (the verdict is read from the verifier\'s records; it must be this source and reach the VM stages), benchmark results against a baseline, or a deployment result. Curation then runs: candidate → verified, promotion when evidence calls for it (may wait for a human), quarantine after repeated trips. Use it at the end of a session. Cost: milliseconds; changes the repository status, audited. Next: policy_history. Errors: invalid_argument (no evidence, a run of another source, static-only or infrastructure run), not_found (policy, verification).',
   scope: 'verify',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({

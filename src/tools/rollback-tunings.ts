@@ -7,7 +7,7 @@ import { keyOutcomeSchema } from '../tuning/tool-schemas.js';
 export const rollbackTuningsTool = defineTool({
   name: 'rollback_tunings',
   title: 'Roll back live tunings to a backup',
-  description: 'Restores the values saved before a live plan (by backupId or planId). Keys someone else changed after schedcp wrote them are left alone and reported as yielded. Needs config.tuning.liveApply and root.',
+  description: 'Restores the values saved before a live plan (by backupId or planId); keys someone else changed since are left alone and reported as yielded. Use it when compare_to_baseline or a guard shows a regression. Needs config tuning.liveApply and root. Cost: milliseconds; writes kernel settings back, audited. Next: tuning_history. Errors: invalid_argument (both or neither id), not_found (backup, plan), precondition_failed (live disabled, read-only fs), permission_denied (not root).',
   scope: 'tune',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   input: z.object({

@@ -7,7 +7,7 @@ const summary = z.object({ n: z.number(), min: z.number(), p50: z.number(), p95:
 export const runWorkloadTool = defineTool({
   name: 'run_workload',
   title: 'Run a benchmark workload (feedback channel)',
-  description: 'Runs a named workload N times and records makespan, throughput and latency metrics per trial with summaries (p50/p95/spread). Built in: hackbench, stress_switch, stress_mix, compile (parallel make of generated C files), wakeup_latency (cyclictest SCHED_OTHER percentiles); plus commands from config analysis.workloadCommands. list=true returns the catalog with parameter bounds instead of running. save_as_baseline stores the run under a name for compare_to_baseline.',
+  description: 'The feedback channel: runs a named workload N trials (hackbench, stress_switch, stress_mix, compile, wakeup_latency, configured commands) and returns per-trial metrics with p50/p95/spread; save_as_baseline names the run for compare_to_baseline. list=true returns the catalog with parameter bounds. Use it before and after a change. Cost: trials × workload time (seconds to minutes), loads every CPU meanwhile; progress, cancellable; ~1k tokens. Next: compare_to_baseline. Errors: not_found (workload), invalid_argument (params, trials, name), already_exists (baseline), subprocess_failed, cancelled.',
   // It spends real CPU for seconds to minutes and competes with the host's work: not read-only, gated like verification.
   scope: 'verify',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

@@ -5,7 +5,7 @@ import { searchPolicies, STATUSES } from '../repository/index.js';
 export const searchPoliciesTool = defineTool({
   name: 'search_policies',
   title: 'Search sched_ext policies',
-  description: 'Find sched_ext scheduling policies in the repository by describing the workload or goal in plain language (e.g. "parallel compilation throughput", "low tail latency for interactive web requests"). Hybrid ranking: keyword evidence weighed by field (target workloads and use cases above description text, with a small domain vocabulary: build/compile → throughput, parallel; p99/jitter/stutter → latency, interactive), semantic embedding similarity and BM25, fused by rank; verified/promoted policies win close calls, quarantined ones sink. Each hit names the evidence that decided it; the embedding provider in use is reported. Use get_policy for details.',
+  description: 'Finds sched_ext policies for a workload or goal in plain words ("parallel compilation throughput", "low tail latency for web requests"): hybrid keyword + embedding + BM25 ranking, verified/promoted preferred in close calls, quarantined pushed down; each hit says what decided it. Use it after observing the workload, before writing a policy. Cost: ~0.2 s, ~1k tokens per 5 hits, no risk. Next: get_policy with detail source. Errors: invalid_argument (empty or too long query), unsupported (embedding model failed to load).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

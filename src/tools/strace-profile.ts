@@ -6,7 +6,7 @@ import { defineTool } from '../server/tool.js';
 export const straceProfileTool = defineTool({
   name: 'strace_profile',
   title: 'Trace syscalls with strace (sandboxed)',
-  description: `Attaches strace to a pid (must exist, not schedcp or its client, not PID 1 unless allow_pid1) or runs a registered workload (default parameters) under strace, with a narrow --seccomp-bpf filter made of syscalls (required in trace mode), inside bubblewrap with only CAP_SYS_PTRACE, a timeout, prlimit and output caps. mode summary → per-syscall calls, errors, time (strace -c); mode trace → parsed calls with results and durations (first max_lines) plus counts per syscall. Allowed extra flags: ${STRACE_EXTRA_FLAGS.join(' ')}. ptrace slows the target's syscalls a lot while attached: keep durations short.`,
+  description: `strace -c summaries or parsed traces of a pid or a registered workload, in bubblewrap with a --seccomp-bpf filter, timeout and output caps; extra flags: ${STRACE_EXTRA_FLAGS.join(' ')}. Use it when a process's syscalls (I/O, futex, sleeps) may explain its latency. Risk: ptrace slows the target's traced syscalls a lot while attached; keep durations short. Cost: duration seconds, ~1–3k tokens (trace mode up to max_lines). Errors: invalid_argument (flags, filters), not_found (pid, workload), permission_denied (PID 1, schedcp or its client), limit_exceeded, unsupported, subprocess_failed.`,
   // ptrace stops the target at each traced syscall: it perturbs the workload, so it needs the verify scope.
   scope: 'verify',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

@@ -5,7 +5,7 @@ import { policyMetadataSchema, submitPolicy } from '../repository/index.js';
 export const submitPolicyTool = defineTool({
   name: 'submit_policy',
   title: 'Submit a candidate sched_ext policy',
-  description: 'Add a new candidate policy (BPF C source for the Linux 6.12 sched_ext API plus metadata) to the repository, optionally naming the policy it was derived from. The verifier\'s static stage (compile + static rules) runs at once; the result gives the new id and that verdict. A candidate becomes verified only after the full verifier passes (verify_policy).',
+  description: 'Adds an agent-written candidate (BPF C for the 6.12 sched_ext API + metadata, optional parent) to the repository; the verifier\'s static stage (sandboxed compile + rules) runs at once and its verdict and findings come back (a failing compile is a verdict, not an error). Use it for a new or adapted policy. Cost: ~0.2–2 s, a few hundred tokens; stores a candidate, nothing runs in the kernel. Next: fix and resubmit, or verify_policy with the id. Errors: invalid_argument (metadata, empty source), already_exists (name or identical source), limit_exceeded (source size), not_found (parent).',
   scope: 'verify',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({

@@ -7,7 +7,7 @@ const signal = z.object({ name: z.string(), severity: z.string(), score: z.numbe
 export const systemSignalsTool = defineTool({
   name: 'system_signals',
   title: 'Semantic pressure signals, now and over time',
-  description: `Classifies the machine into named signals (${SIGNAL_NAMES.join(', ')}), each with severity none/low/medium/high/critical, a 0..1 pressure score, a one-line summary and the evidence numbers; thresholds are documented in analysis/signal-thresholds.json. Current signals come from the latest complete window of the server's background sampler (fresh=true or window_ms samples a new window); each window is recorded once, so since_minutes (or since) answers "what changed" with per-signal trends. current=false returns history only.`,
+  description: `Named signals (${SIGNAL_NAMES.join(', ')}) with severity, a 0..1 score, a one-line summary and evidence, from the latest background window (fresh=true or window_ms samples anew and waits that long); since_minutes/since adds history with per-signal trends ("what changed"). Use it after system_summary to decide what to probe or tune. Cost: milliseconds from the sampler, ~600 tokens; no risk (records the window in schedcp's own history). Next: run_probe, recommend_tunings or recommend_actions. Errors: invalid_argument.`,
   scope: 'read',
   // Observation only; the sample it stores is schedcp's own history, not a change to the host.
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },

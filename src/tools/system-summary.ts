@@ -15,7 +15,7 @@ const systemSummaryOutput = z.object({
 export const systemSummaryTool = defineTool({
   name: 'system_summary',
   title: 'Summarize what the machine is doing',
-  description: 'Layered summary from /proc and /sys over a sampling window (rates, not counters; every field name carries its unit). level 0: a few-line digest (busy, pressure, top tasks, active signals). level 1: + structured metrics (CPU per core and per state, load and runnable tasks, run-queue wait, memory incl. PSI and swap, disk I/O, network, context switches, migrations, cgroup layout v1/v2/hybrid). level 2: + per-process rows (CPU, RSS, run-queue wait from schedstat, faults, cgroup, switches, migrations, I/O) with filters and top-N, and per-cgroup CPU/memory/pressure. Levels 0 and 1 answer at once from the server\'s background sampler (the latest complete 1 s window; window.ageMs says how old it is); fresh=true or a window_ms samples a new window instead (the call then takes that long).',
+  description: 'Layered view of the running system (rates over a window, units in field names). level 0: a few-line digest with top tasks and active signals; 1: + metrics (CPU per core/state, load, run queue, memory + PSI, I/O, network, switches, cgroups); 2: + per-task/per-cgroup rows with filters. Start with level 0 and go deeper only when needed. Cost: levels 0/1 answer at once from the background sampler (~800 / ~2k tokens); level 2 or fresh/window_ms sample anew (≥1 s, ~2.5k tokens). No risk. Next: system_signals. Errors: invalid_argument.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

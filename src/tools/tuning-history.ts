@@ -6,7 +6,7 @@ import { targetField } from '../tuning/tool-schemas.js';
 export const tuningHistoryTool = defineTool({
   name: 'tuning_history',
   title: 'Tuning plans, backups and events',
-  description: 'Recent tuning plans (newest first) with status, backups available for rollback_tunings, the event log (writes confirmed by read-back, guard verdicts, rollbacks, yields to the administrator) and the keys schedcp currently manages on the target.',
+  description: 'Recent tuning plans with status, backups available for rollback_tunings, the event log (read-back writes, guard verdicts, rollbacks, yields to the administrator) and the keys schedcp manages now. Use it after apply_tuning_plan or to find a backupId. Cost: milliseconds, grows with limit; no risk. Errors: invalid_argument (target).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

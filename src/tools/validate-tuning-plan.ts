@@ -6,7 +6,7 @@ import { changesField, checkedChangeSchema, denialSchema, targetField } from '..
 export const validateTuningPlanTool = defineTool({
   name: 'validate_tuning_plan',
   title: 'Check a tuning plan against the guardrails',
-  description: 'Runs every guardrail (allow-list, type, safe range, vector order, max change per step, relations over current + proposed values) without changing anything. Each denial names the rule that fired and what would be allowed; the sysctl.d text of the accepted part is returned.',
+  description: 'Runs every guardrail on a plan (allow-list, type, safe range, vector order, max change per step, relations over current + proposed values) and writes nothing; each denial names its rule and what would be allowed, and the sysctl.d text of the accepted part is returned. Use it before apply_tuning_plan. Cost: milliseconds, small, no risk. Next: apply_tuning_plan (advise or stage). Errors: invalid_argument (empty plan, target).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({ target: targetField, changes: changesField }).strict(),

@@ -5,7 +5,7 @@ import { DEPLOY_MODES, verifyToken } from '../verifier/index.js';
 export const verifyTokenTool = defineTool({
   name: 'verify_token',
   title: 'Check a deployment token',
-  description: 'Checks a verification token from verify_policy: Ed25519 signature, expiry, that it names the given policy object hash, the current VM kit\'s kernel release, an allowed deploy mode, and that the evidence it cites is stored unchanged. Returns valid=false with the reason on any mismatch.',
+  description: 'Checks a verify_policy token: Ed25519 signature, expiry, the policy object hash, the current kit kernel, an allowed deploy mode, and that the cited evidence is stored unchanged; valid=false with the reason on any mismatch (not an error). Use it before deploy_policy when a token is old or came from elsewhere. Cost: milliseconds, small, no risk. Next: deploy_policy. Errors: invalid_argument (unknown mode, malformed hash).',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({

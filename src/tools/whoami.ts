@@ -5,7 +5,7 @@ import { tools } from './index.js';
 export const whoamiTool = defineTool({
   name: 'whoami',
   title: 'Who am I',
-  description: 'The calling token\'s name, transport and scopes, which tools those scopes allow (from the tool registry), and which repository decisions the configuration reserves to a human (approval.requireHumanFor: an approve_policy call for them needs scope "approve"). The operator console calls this after sign-in to enable only what the token may do.',
+  description: 'The calling token\'s name, transport, scopes, the tools those scopes allow, and which repository decisions need a human (config approval.requireHumanFor; approve_policy then needs scope "approve"). Use it before planning a session to know what you may call. Cost: milliseconds, ~800 tokens, no risk. Errors: none of its own.',
   scope: 'read',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   input: z.object({}).strict(),
