@@ -145,6 +145,36 @@ describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('deployer on a real V
     expect(Date.now() - killedAt).toBeGreaterThan(3000);
   }, 180_000);
 
+  it('re-adopts a live canary when a server restarts within the dead-man timeout: it reconnects, resumes the heartbeats and reports the true state', async () => {
+    await deployerOf(app).controller.closeNode(NODE);
+    const child = execa(process.execPath, [CLI, 'deploy', 'policy', '--token', verified.deploy_good.token!, '--node', NODE,
+      '--baseline-seconds', '2', '--canary-seconds', '600', '--deadman-ms', '8000', '--max-wake-p99-ratio', '100', '--max-req-p99-ratio', '100'], {
+      env: { SCHEDCP_DATA_DIR: app.config.dataDir, SCHEDCP_CACHE_DIR: app.config.cacheDir, SCHEDCP_REPOSITORY__EMBEDDING: 'hashing' }, reject: false, all: true,
+    });
+    let id: number | undefined;
+    try {
+      const end = Date.now() + 90_000;
+      while (id === undefined && Date.now() < end && child.exitCode === null) {
+        const d = deployerOf(app).store.list({ node: NODE })[0];
+        if (d && d.stage === 'canary' && !d.endedAt && deployerOf(app).store.events(d.id).some((e) => e.kind === 'stage')) id = d.id;
+        else await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(id, `the CLI did not start a canary: ${child.exitCode === null ? 'timeout' : (await child).all}`).toBeDefined();
+    } finally {
+      child.kill('SIGKILL');
+      await child;
+    }
+    await resumeDeployments(app); // at once: well inside the 8 s dead-man timeout
+    await new Promise((r) => setTimeout(r, 10_000)); // past the timeout: only the resumed heartbeats keep it alive
+    const s = await deploymentStatus(app, id!);
+    expect(s.stage, JSON.stringify(s.trip)).toBe('canary');
+    expect(s.events.map((e) => e.kind)).toContain('reconnected');
+    expect((s.current?.sched_ext as { state: string; ops: string }).ops).toBe('deploy_good');
+    const ended = await rollbackDeployment(app, id!, 'test: end the re-adopted canary');
+    expect(ended.stage).toBe('aborted');
+    expect(ended.trip?.counts).toBe(false);
+  }, 180_000);
+
   it('takes a good policy canary → full → known-good, holding it while paused', async () => {
     const started = await deployPolicy(app, { token: verified.deploy_good.token!, node: NODE, plan: FAST });
     expect(started.stage).toBe('canary');

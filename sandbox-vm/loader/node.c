@@ -285,6 +285,7 @@ static void handle(char *line)
 			snprintf(N.kg_sha, sizeof(N.kg_sha), "%s", sha);
 			snprintf(N.kg_name, sizeof(N.kg_name), "%s", name);
 			untrip(sha); /* an explicit known-good decision outranks an old trip */
+			standby_prepare();
 			if (N.cur.active && !strcmp(N.cur.sha, sha) && !strcmp(N.cur.mode, "full")) {
 				N.cur.known_good_role = true; /* the deployment is finished */
 				N.gates.deadman_ms = 0;
@@ -298,6 +299,7 @@ static void handle(char *line)
 		}
 	} else if (!strcmp(cmd, "clear_known_good")) {
 		N.kg_sha[0] = N.kg_name[0] = '\0';
+		standby_prepare();
 	} else {
 		snprintf(err, sizeof(err), "unknown cmd \"%.64s\"", cmd);
 		e = err;

@@ -56,6 +56,8 @@ int slot_attach(const char *name, const char *sha, bool partial, char *err, size
 bool slot_detach(double *ms);
 bool is_tripped(const char *sha);
 void untrip(const char *sha);
+/* Loads the known-good policy ahead of a rollback (or drops a stale standby). */
+void standby_prepare(void);
 /* Hard or soft trip: evidence event, then rollback to the known-good policy or the default. */
 struct trip_info {
 	int exit_kind;

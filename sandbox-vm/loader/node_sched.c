@@ -47,42 +47,48 @@ bool is_tripped(const char *sha)
 	return false;
 }
 
-int slot_attach(const char *name, const char *sha, bool partial, char *err, size_t errlen)
+/* Opens and loads an object into `s` (the kernel verifier runs here), without attaching it. */
+static int slot_prepare(struct slot *s, const char *name, const char *sha, bool partial, char *err, size_t errlen)
 {
-	char path[160], state[32], ops[128];
+	char path[160];
 	object_path(sha, path, sizeof(path));
-	/* 6.12's bpf_scx_unreg() disables whichever scheduler is loaded: never attach while an older
-	 * link may still close, so the slot is empty and the kernel reports disabled first. */
-	if (N.cur.active || !wait_state("disabled", 5000)) {
-		snprintf(err, errlen, "the previous scheduler is still loaded (state not disabled)");
-		return -EBUSY;
-	}
-	struct slot *s = &N.cur;
 	memset(s, 0, sizeof(*s));
 	struct policy_opts o = { .name = name, .object_path = path, .partial = partial };
 	struct jbuf scratch;
 	jb_init(&scratch);
 	jb_obj_open(&scratch, NULL);
-	long before = enable_seq();
 	int rc = policy_open(&s->p, &o, &scratch, err, errlen);
 	if (!rc)
 		rc = policy_load(&s->p, &scratch, err, errlen);
 	free(scratch.p);
 	if (rc) {
 		policy_close(&s->p);
+		memset(s, 0, sizeof(*s));
 		return rc;
 	}
 	/* policy_opts points into the caller's strings; keep our own copies. */
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	snprintf(s->sha, sizeof(s->sha), "%s", sha);
+	snprintf(s->mode, sizeof(s->mode), "%s", partial ? "canary" : "full");
 	s->p.opts.name = s->name;
-	if ((rc = policy_attach(&s->p, err, errlen))) {
+	return 0;
+}
+
+/* Attaches the prepared N.cur and confirms it: state enabled, the expected ops, a new enable_seq. */
+static int slot_start(char *err, size_t errlen)
+{
+	char state[32], ops[128];
+	struct slot *s = &N.cur;
+	bool partial = !strcmp(s->mode, "canary");
+	long before = enable_seq();
+	int rc = policy_attach(&s->p, err, errlen);
+	if (rc) {
 		policy_close(&s->p);
+		memset(s, 0, sizeof(*s));
 		return rc;
 	}
 	s->active = true;
 	s->attached_ms = now_ms();
-	snprintf(s->mode, sizeof(s->mode), "%s", partial ? "canary" : "full");
 	/* Attach returning 0 is not enabled: an ops.init() failure only shows in the state and exit info. */
 	bool enabled = wait_state("enabled", 3000);
 	read_sysfs("state", state, sizeof(state));
@@ -103,6 +109,65 @@ int slot_attach(const char *name, const char *sha, bool partial, char *err, size
 	for (int i = 0; i < N.load.npids; i++)
 		N.progress_ms[i] = now_ms();
 	return 0;
+}
+
+/* 6.12's bpf_scx_unreg() disables whichever scheduler is loaded: never attach while an older link
+ * may still close, so the slot is empty and the kernel reports disabled first. */
+static int slot_free(char *err, size_t errlen)
+{
+	if (N.cur.active || !wait_state("disabled", 5000)) {
+		snprintf(err, errlen, "the previous scheduler is still loaded (state not disabled)");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int slot_attach(const char *name, const char *sha, bool partial, char *err, size_t errlen)
+{
+	int rc = slot_free(err, errlen);
+	if (!rc)
+		rc = slot_prepare(&N.cur, name, sha, partial, err, errlen);
+	return rc ? rc : slot_start(err, errlen);
+}
+
+/* The known-good policy loaded in advance (verified by the kernel, not attached), so a rollback
+ * only attaches it: loading is most of an attach under TCG (~300 ms of the restore). */
+static struct slot standby;
+
+static void standby_close(void)
+{
+	if (standby.p.obj)
+		policy_close(&standby.p);
+	memset(&standby, 0, sizeof(standby));
+}
+
+void standby_prepare(void)
+{
+	char err[512];
+	if (!N.kg_sha[0] || is_tripped(N.kg_sha)) {
+		standby_close();
+		return;
+	}
+	if (standby.p.obj && !strcmp(standby.sha, N.kg_sha))
+		return;
+	standby_close();
+	if (slot_prepare(&standby, N.kg_name, N.kg_sha, false, err, sizeof(err)))
+		fprintf(stderr, "schedcp-node: cannot preload the known-good policy %s: %s\n", N.kg_name, err);
+}
+
+/* Attaches the known-good policy, from the standby when it is ready. */
+static int attach_known_good(bool *preloaded, char *err, size_t errlen)
+{
+	int rc = slot_free(err, errlen);
+	*preloaded = standby.p.obj && !strcmp(standby.sha, N.kg_sha);
+	if (rc)
+		return rc;
+	if (!*preloaded)
+		return slot_attach(N.kg_name, N.kg_sha, false, err, errlen);
+	N.cur = standby;
+	N.cur.p.opts.name = N.cur.name;
+	memset(&standby, 0, sizeof(standby));
+	return slot_start(err, errlen);
 }
 
 bool slot_detach(double *ms)
@@ -129,7 +194,9 @@ static void reinstate(struct jbuf *ev, const char *skip_sha)
 		jb_str(ev, "restored", "default");
 		return;
 	}
-	int rc = slot_attach(N.kg_name, N.kg_sha, false, err, sizeof(err));
+	bool preloaded;
+	int rc = attach_known_good(&preloaded, err, sizeof(err));
+	jb_bool(ev, "preloaded", preloaded);
 	if (rc) {
 		jb_str(ev, "restored", "failed");
 		jb_str(ev, "restore_error", err);
@@ -216,6 +283,7 @@ void trip(const char *kind, const char *reason, double cause_ms, const struct tr
 	do_rollback(&ev, sha);
 	jb_obj_close(&ev);
 	emit(&ev);
+	standby_prepare(); /* the standby was used: load the next one, after the event is out */
 }
 
 void rollback(const char *why, const char *kind)
@@ -237,6 +305,7 @@ void rollback(const char *why, const char *kind)
 	do_rollback(&ev, sha);
 	jb_obj_close(&ev);
 	emit(&ev);
+	standby_prepare();
 }
 
 static const char *exit_kind_name(int kind)
