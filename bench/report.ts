@@ -70,11 +70,67 @@ const median = (v: number | Stat) => (typeof v === 'number' ? v : v.median ?? v.
 function peerRows(peers: Peer[]): Array<Record<string, Cell>> {
   return peers.map((p) => {
     const ours = median(p.ours); const theirs = median(p.theirs);
-    // "×" reads as how many times better schedcp is: above 1 it wins, below 1 the peer does.
+    // "×" reads as how many times better schedcp is: above 1 it wins, below 1 the peer does. A
+    // median at or below 0 (an extra time within noise) has no meaningful ratio: left blank.
     const factor = (p.better ?? 'lower') === 'lower' ? theirs / ours : ours / theirs;
-    return { measure: `${p.what} (${p.unit})`, schedcp: p.ours, peer: p.peer, 'peer value': p.theirs, 'schedcp advantage': Number.isFinite(factor) ? `${num(factor)}×` : '' };
+    const meaningful = Number.isFinite(factor) && ours > 0 && theirs > 0;
+    return { measure: `${p.what} (${p.unit})`, schedcp: p.ours, peer: p.peer, 'peer value': p.theirs, 'schedcp advantage': meaningful ? `${num(factor)}×` : '' };
   });
 }
+
+const at = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), o);
+const measured = (v: unknown): number | Stat | undefined => (typeof v === 'number' ? v : asStat(v));
+
+/** Peer rows from the shapes bench sections already record side by side (bench/probes.bench.ts,
+ * bench/repository.bench.ts), so a section need not repeat them in `peers`. Missing arms are skipped. */
+export const DERIVED_PEERS: Record<string, (section: Record<string, unknown>) => Peer[]> = {
+  probes(s) {
+    const out: Peer[] = [];
+    const add = (what: string, ours: unknown, peer: string, theirs: unknown, unit: string) => {
+      const a = measured(ours); const b = measured(theirs);
+      if (a !== undefined && b !== undefined) out.push({ what, ours: a, peer, theirs: b, unit, better: 'lower' });
+    };
+    for (const [w, wv] of Object.entries(isObject(s.workloads) ? s.workloads : {})) {
+      for (const [p, pv] of Object.entries(isObject(at(wv, 'probes')) ? at(wv, 'probes') as Record<string, unknown> : {})) {
+        add(`${p} on ${w}: extra wall time`, at(pv, 'ours', 'extraMs'), 'bpftrace', at(pv, 'bpftrace', 'extraMs'), 'ms');
+        add(`${p} on ${w}: BPF run time per event`, at(pv, 'ours', 'nsPerEvent'), 'bpftrace', at(pv, 'bpftrace', 'nsPerEvent'), 'ns');
+      }
+    }
+    for (const [p, v] of Object.entries(isObject(s.startupAndMemory) ? s.startupAndMemory : {})) {
+      add(`${p}: start-up to attached`, at(v, 'ours', 'startupMs'), 'bpftrace', at(v, 'bpftrace', 'startupMs'), 'ms');
+      add(`${p}: peak RSS`, at(v, 'ours', 'peakRssKb'), 'bpftrace', at(v, 'bpftrace', 'peakRssKb'), 'KiB');
+      add(`${p}: kernel memory (memlock)`, at(v, 'ours', 'kernelMemlockKb'), 'bpftrace', at(v, 'bpftrace', 'kernelMemlockKb'), 'KiB');
+    }
+    for (const [w, v] of Object.entries(isObject(s.runqlatVsPerfSched) ? s.runqlatVsPerfSched : {})) {
+      const perf = 'perf sched record + latency';
+      add(`run-queue latency on ${w}: extra wall time`, at(v, 'runqlat', 'extraMs'), perf, at(v, 'perfSched', 'extraMs'), 'ms');
+      add(`run-queue latency on ${w}: data to get the report`, at(v, 'runqlat', 'resultBytes'), perf, at(v, 'perfSched', 'dataBytes'), 'bytes');
+    }
+    return out;
+  },
+  repository(s) {
+    const out: Peer[] = [];
+    const add = (what: string, ours: unknown, peer: string, theirs: unknown, unit: string, better: 'lower' | 'higher') => {
+      const a = measured(ours); const b = measured(theirs);
+      if (a !== undefined && b !== undefined) out.push({ what, ours: a, peer, theirs: b, unit, better });
+    };
+    for (const [size, lv] of Object.entries(isObject(s.levels) ? s.levels : {})) {
+      add(`search latency, ${size} docs`, at(lv, 'searchExclEmbedMs'), 'exact full scan of the same vectors', at(lv, 'peers', 'exactFullScanMs'), 'ms', 'lower');
+      add(`search latency, ${size} docs`, at(lv, 'searchExclEmbedMs'), 'FTS5 alone', at(lv, 'peers', 'fts5OnlyMs'), 'ms', 'lower');
+      add(`topic recall@10, ${size} docs`, at(lv, 'topicRecallAt10'), 'exact full scan of the same vectors', at(lv, 'peers', 'exactFullScanTopicRecallAt10'), 'fraction', 'higher');
+      add(`topic recall@10, ${size} docs`, at(lv, 'topicRecallAt10'), 'FTS5 alone', at(lv, 'peers', 'fts5OnlyTopicRecallAt10'), 'fraction', 'higher');
+    }
+    const q = isObject(s.quality) ? s.quality : {};
+    for (const [provider, v] of Object.entries(q)) {
+      if (!isObject(v) || !isObject(v.fused)) continue;
+      const set = `the ${typeof q.queries === 'number' ? `${q.queries}-query` : 'quality'} set, ${provider} embeddings`;
+      add(`top-3 on ${set}`, at(v, 'fused', 'top3'), 'BM25 (FTS5) alone', at(v, 'text', 'top3'), 'fraction', 'higher');
+      add(`top-3 on ${set}`, at(v, 'fused', 'top3'), 'embedding similarity alone', at(v, 'vector', 'top3'), 'fraction', 'higher');
+      add(`MRR on ${set}`, at(v, 'fused', 'mrr'), 'BM25 (FTS5) alone', at(v, 'text', 'mrr'), 'fraction', 'higher');
+    }
+    return out;
+  },
+};
 
 const RESERVED = new Set(['meta', 'table', 'peers', 'notes', 'title', 'error']);
 
@@ -88,7 +144,8 @@ export function renderReport(results: Record<string, unknown>): string {
     if (meta) lines.push(`Run ${meta.date.slice(0, 16).replace('T', ' ')} UTC · ${meta.cores} cores${meta.cpuModel ? ` (${meta.cpuModel})` : ''} · ${meta.accel} · load ${meta.loadavg.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min) · Node ${meta.node} · kernel ${meta.kernel}${meta.benchSeconds ? ` · ${num(meta.benchSeconds)} s` : ''}`, '');
     else lines.push('Run date and load not recorded (section predates the per-section metadata).', '');
     if (typeof raw.error === 'string') lines.push(`**Failed:** ${raw.error}`, '');
-    if (Array.isArray(raw.peers) && raw.peers.length) lines.push('Against what a user would use instead:', '', ...table(peerRows(raw.peers as Peer[])), '');
+    const peers = [...(Array.isArray(raw.peers) ? raw.peers as Peer[] : []), ...(DERIVED_PEERS[name]?.(raw) ?? [])];
+    if (peers.length) lines.push('Against what a user would use instead (same run, same machine):', '', ...table(peerRows(peers)), '');
     if (Array.isArray(raw.table)) lines.push(...table(raw.table as Array<Record<string, Cell>>), '');
     else {
       const flat: Flat = { scalars: [], groups: [] };
