@@ -106,8 +106,9 @@ export const configSchema = z.object({
     rateLimit: z.object({ actions: z.number().int().min(1).default(3), perSeconds: z.number().int().min(1).default(60) }).strict().default({ actions: 3, perSeconds: 60 }),
   }).strict().default({ cgroupRoot: '/schedcp', allowedCgroupRoots: [], allowedUids: [], allowAnyUser: false, defaultTtlSeconds: 600, maxTtlSeconds: 3600, maxNiceStep: 10, minCpuPercent: 10, minCpuWeight: 10, rateLimit: { actions: 3, perSeconds: 60 } }),
   deploy: z.object({
-    enabled: z.boolean().default(false),
-  }).strict().default({ enabled: false }),
+    /** The `local` target puts a policy on this host's own scheduler: opt-in, like live sysctl changes. VM nodes need nothing. */
+    allowLocalTarget: z.boolean().default(false),
+  }).strict().default({ allowLocalTarget: false }),
   approval: z.object({
     /** Decisions an agent may not take alone: approve_policy then needs a caller with scope "approve" (the console, the CLI). */
     requireHumanFor: z.array(z.enum(APPROVAL_ACTIONS)).default(['promote_policy']),

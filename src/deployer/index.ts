@@ -44,8 +44,9 @@ export interface DeployInput {
 
 export interface DeployOptions { signal?: AbortSignal; onProgress?: (done: number, total: number, message: string) => void }
 
-/** The `local` target needs sched_ext on this host; here it says why not (host_capabilities' fact). */
-async function refuseLocal(): Promise<never> {
+/** The `local` target needs the opt-in and sched_ext on this host; this says which is missing. */
+async function refuseLocal(app: App): Promise<never> {
+  if (!app.config.deploy.allowLocalTarget) throw new SchedcpError('permission_denied', 'The local target changes this host\'s own scheduler and is off by default: set deploy.allowLocalTarget to true in the config to allow it. Use a vm-node (start_node) otherwise.');
   const { hostCapabilities } = await import('../host/index.js');
   const caps = await hostCapabilities({});
   const scx = caps.capabilities.find((c) => c.name === 'sched_ext');
@@ -91,7 +92,7 @@ async function stripDebug(bytes: Buffer): Promise<Buffer> {
 
 export async function deployPolicy(app: App, input: DeployInput, options: DeployOptions = {}) {
   const progress = options.onProgress ?? (() => undefined);
-  if (input.target === 'local') await refuseLocal();
+  if (input.target === 'local') await refuseLocal(app);
   const plan = resolvePlan(input.plan);
   const node = nodeVmStatus(app.config.dataDir, input.node);
   if (!node.running) throw new SchedcpError('precondition_failed', `Node ${quote(input.node)} is down (its qemu is not running); start it with start_node.`);
@@ -238,7 +239,7 @@ export async function listNodes(app: App) {
 }
 
 export async function startNode(app: App, name: string, options: NodeVmOptions & { target?: 'vm-node' | 'local' } = {}) {
-  if (options.target === 'local') await refuseLocal();
+  if (options.target === 'local') await refuseLocal(app);
   await startNodeVm(app.config, name, options);
   // A node is started when its agent answers: the boot takes a few seconds under TCG.
   const { controller } = deployerOf(app);
