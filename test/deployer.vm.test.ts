@@ -76,6 +76,33 @@ describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('deployer on a real V
     if (root) rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
+  /**
+   * The control plane dies mid-canary: the CLI's `deploy policy` (which holds the node's only
+   * channel and sends the heartbeats; this app lets go of it first) starts a canary of the good
+   * policy and is SIGKILLed once the canary is live. Returns the deployment id.
+   */
+  async function canaryFromAKilledCli(deadmanMs: number): Promise<number> {
+    await deployerOf(app).controller.closeNode(NODE);
+    const child = execa(process.execPath, [CLI, 'deploy', 'policy', '--token', verified.deploy_good.token!, '--node', NODE,
+      '--baseline-seconds', '2', '--canary-seconds', '600', '--deadman-ms', String(deadmanMs), '--max-wake-p99-ratio', '100', '--max-req-p99-ratio', '100'], {
+      env: { SCHEDCP_DATA_DIR: app.config.dataDir, SCHEDCP_CACHE_DIR: app.config.cacheDir, SCHEDCP_REPOSITORY__EMBEDDING: 'hashing' }, reject: false, all: true,
+    });
+    let id: number | undefined;
+    try {
+      const end = Date.now() + 90_000;
+      while (id === undefined && Date.now() < end && child.exitCode === null) {
+        const d = deployerOf(app).store.list({ node: NODE })[0];
+        if (d && d.stage === 'canary' && !d.endedAt && deployerOf(app).store.events(d.id).some((e) => e.kind === 'stage')) id = d.id;
+        else await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(id, `the CLI did not start a canary: ${child.exitCode === null ? 'timeout' : (await child).all}`).toBeDefined();
+    } finally {
+      child.kill('SIGKILL');
+      await child;
+    }
+    return id!;
+  }
+
   it('verified the fixtures (each gets a token: the failures come after the verifier run)', () => {
     for (const n of NAMES) expect(verified[n].token, `${n}: ${verified[n].reason}`).toBeTruthy();
     expect(verified.deploy_good.tokenModes).toEqual(['canary', 'full']);
@@ -110,29 +137,11 @@ describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('deployer on a real V
   }, 120_000);
 
   it('rolls back on its own when the control plane is SIGKILLed mid-canary (dead-man switch), and a restarted server reports it', async () => {
-    // The CLI's `deploy policy` holds the node's only channel and sends the heartbeats; this app lets go of it first.
-    await deployerOf(app).controller.closeNode(NODE);
-    const child = execa(process.execPath, [CLI, 'deploy', 'policy', '--token', verified.deploy_good.token!, '--node', NODE,
-      '--baseline-seconds', '2', '--canary-seconds', '600', '--deadman-ms', '3000', '--max-wake-p99-ratio', '100', '--max-req-p99-ratio', '100'], {
-      env: { SCHEDCP_DATA_DIR: app.config.dataDir, SCHEDCP_CACHE_DIR: app.config.cacheDir, SCHEDCP_REPOSITORY__EMBEDDING: 'hashing' }, reject: false, all: true,
-    });
-    let id: number | undefined;
-    try {
-      const end = Date.now() + 90_000;
-      while (id === undefined && Date.now() < end && child.exitCode === null) {
-        const d = deployerOf(app).store.list({ node: NODE })[0];
-        if (d?.stage === 'canary' && deployerOf(app).store.events(d.id).some((e) => e.kind === 'stage')) id = d.id;
-        else await new Promise((r) => setTimeout(r, 250));
-      }
-      expect(id, `the CLI did not start a canary: ${child.exitCode === null ? 'timeout' : (await child).all}`).toBeDefined();
-    } finally {
-      child.kill('SIGKILL');
-      await child;
-    }
+    const id = await canaryFromAKilledCli(3000);
     const killedAt = Date.now();
     await new Promise((r) => setTimeout(r, 4500)); // deadman 3 s, plus the agent's sampling interval
     await resumeDeployments(app);
-    const s = await deploymentStatus(app, id!);
+    const s = await deploymentStatus(app, id);
     expect(s.stage, JSON.stringify(s.events)).toBe('rolled_back');
     expect(s.trip?.kind).toBe('heartbeat_lost');
     expect(String(s.trip?.reason)).toMatch(/dead-man switch at 3000 ms/);
@@ -146,31 +155,14 @@ describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('deployer on a real V
   }, 180_000);
 
   it('re-adopts a live canary when a server restarts within the dead-man timeout: it reconnects, resumes the heartbeats and reports the true state', async () => {
-    await deployerOf(app).controller.closeNode(NODE);
-    const child = execa(process.execPath, [CLI, 'deploy', 'policy', '--token', verified.deploy_good.token!, '--node', NODE,
-      '--baseline-seconds', '2', '--canary-seconds', '600', '--deadman-ms', '8000', '--max-wake-p99-ratio', '100', '--max-req-p99-ratio', '100'], {
-      env: { SCHEDCP_DATA_DIR: app.config.dataDir, SCHEDCP_CACHE_DIR: app.config.cacheDir, SCHEDCP_REPOSITORY__EMBEDDING: 'hashing' }, reject: false, all: true,
-    });
-    let id: number | undefined;
-    try {
-      const end = Date.now() + 90_000;
-      while (id === undefined && Date.now() < end && child.exitCode === null) {
-        const d = deployerOf(app).store.list({ node: NODE })[0];
-        if (d && d.stage === 'canary' && !d.endedAt && deployerOf(app).store.events(d.id).some((e) => e.kind === 'stage')) id = d.id;
-        else await new Promise((r) => setTimeout(r, 250));
-      }
-      expect(id, `the CLI did not start a canary: ${child.exitCode === null ? 'timeout' : (await child).all}`).toBeDefined();
-    } finally {
-      child.kill('SIGKILL');
-      await child;
-    }
+    const id = await canaryFromAKilledCli(8000);
     await resumeDeployments(app); // at once: well inside the 8 s dead-man timeout
     await new Promise((r) => setTimeout(r, 10_000)); // past the timeout: only the resumed heartbeats keep it alive
-    const s = await deploymentStatus(app, id!);
+    const s = await deploymentStatus(app, id);
     expect(s.stage, JSON.stringify(s.trip)).toBe('canary');
     expect(s.events.map((e) => e.kind)).toContain('reconnected');
     expect((s.current?.sched_ext as { state: string; ops: string }).ops).toBe('deploy_good');
-    const ended = await rollbackDeployment(app, id!, 'test: end the re-adopted canary');
+    const ended = await rollbackDeployment(app, id, 'test: end the re-adopted canary');
     expect(ended.stage).toBe('aborted');
     expect(ended.trip?.counts).toBe(false);
   }, 180_000);
