@@ -242,4 +242,15 @@ describe.skipIf(process.env.SCHEDCP_SKIP_VM_TESTS === '1')('deployer on a real V
     }
     expect(state).toBe('disabled');
   }, 120_000);
+
+  it('reports a node whose VM died as down, and refuses to deploy to it (runs last: it kills the node)', async () => {
+    const node = (await listNodes(app)).find((n) => n.name === NODE)!;
+    expect(node.running).toBe(true);
+    process.kill(node.pid!, 'SIGKILL');
+    for (let i = 0; i < 40 && (await listNodes(app)).find((n) => n.name === NODE)?.running; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await listNodes(app)).find((n) => n.name === NODE)?.running).toBe(false);
+    const err = await deployPolicy(app, { token: verified.deploy_good.token!, node: NODE, plan: FAST }).catch((e: unknown) => e);
+    expect((err as SchedcpError).code).toBe('precondition_failed');
+    expect((err as SchedcpError).message).toMatch(/Node "testnode" is down.*start_node/);
+  }, 60_000);
 });
