@@ -2,6 +2,7 @@
 // live, and the agent's samples, trips and rollbacks turned into records, stage changes and
 // repository outcomes. The agent enforces the breaker itself; this only observes and promotes.
 import type { App } from '../app.js';
+import { recordRollback } from '../metrics/registry.js';
 import { recordOutcome } from '../repository/index.js';
 import { nodeVmStatus } from '../vm/node-vm.js';
 import { NodeClient, type AgentMessage } from './node-client.js';
@@ -147,6 +148,7 @@ export class Controller {
     const failed = restored === 'failed';
     const fresh = this.store.get(dep.id);
     const trip = fresh.trip ?? { kind: msg.reason, reason: msg.why ?? msg.reason, counts: tripCounts(msg.reason as string) };
+    recordRollback(String(trip.kind), restored, detail.detection_to_restored_ms);
     this.store.update(dep.id, { stage: failed ? 'rollback_failed' : msg.reason === 'manual' ? 'aborted' : 'rolled_back', breaker: 'open', trip: { ...trip, rollback: detail }, ended: true });
     this.stopHeartbeat(conn);
     if (failed) this.app.logger.log('error', 'deployer: ROLLBACK FAILED', { deployment: dep.id, node: dep.node, detail });

@@ -1,27 +1,17 @@
-// Prometheus metrics for the HTTP front door. One registry per process (not prom-client's global
-// default, so embedding schedcp cannot collide with a host's own metrics). Counters are fed by the
-// shared tool path and the HTTP gate; state gauges (verifications, deployments, policies) are read
-// from the database at scrape time, so they are exact after a restart.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Prometheus metrics for the HTTP front door. Counters and histograms are fed by events
+// (registry.ts: the shared tool path, the HTTP gate, the deployer, the probe runner); state gauges
+// read component tables at scrape time, so they are exact after a restart, and the active signals
+// come from the analysis sampler's latest window (a scrape never samples).
+import { Gauge } from 'prom-client';
+import { analysisOf, type Severity } from '../analysis/index.js';
 import type { App } from '../app.js';
+import { registry } from './registry.js';
 
-export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'schedcp_process_' });
+export { registry, toolCalls, toolDuration, httpDenials, breakerTrips, rollbackLatency, probeOverhead, recordToolCall, recordRollback, recordProbeOverhead } from './registry.js';
 
-export const toolCalls = new Counter({
-  name: 'schedcp_tool_calls_total', help: 'Tool calls by tool, transport (mcp http/stdio, rest) and outcome.',
-  labelNames: ['tool', 'transport', 'outcome'] as const, registers: [registry],
-});
-export const toolDuration = new Histogram({
-  name: 'schedcp_tool_call_duration_seconds', help: 'Wall time of a tool call, by tool.',
-  labelNames: ['tool'] as const, buckets: [0.005, 0.025, 0.1, 0.5, 2, 10, 60, 300, 1800], registers: [registry],
-});
-export const httpDenials = new Counter({
-  name: 'schedcp_http_denials_total', help: 'Requests refused at the HTTP gate, by reason (unauthenticated, insufficient_scope, rate_limit_<class>, host, origin, body_too_large).',
-  labelNames: ['reason', 'front'] as const, registers: [registry],
-});
+const ACTIVE_SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
-/** Gauges that read component tables at scrape time; a component whose table is not there yet reports nothing. */
+/** Gauges that read component state at scrape time; a component whose table is not there yet reports nothing. */
 export function registerStateGauges(app: App): void {
   const rows = (sql: string): Array<Record<string, string | number | null>> => {
     try { return app.db.prepare(sql).all() as Array<Record<string, string | number | null>>; } catch { return []; }
@@ -44,9 +34,33 @@ export function registerStateGauges(app: App): void {
     "SELECT json_extract(trip_json, '$.kind') AS kind, COUNT(*) AS n FROM deployments WHERE trip_json IS NOT NULL GROUP BY kind");
   gauge('schedcp_policies', 'Repository policies by status.', ['status'],
     'SELECT status, COUNT(*) AS n FROM policies GROUP BY status');
+  registerSignalGauges(app);
 }
 
-export function recordToolCall(tool: string, transport: string, outcome: string, seconds: number): void {
-  toolCalls.inc({ tool, transport, outcome });
-  toolDuration.observe({ tool }, seconds);
+/** The background sampler's latest window, read without waking it (a paused sampler keeps its last window). */
+function latestWindow(app: App) {
+  return analysisOf(app).summaries.sampler.windows().at(-1);
+}
+
+function registerSignalGauges(app: App): void {
+  for (const name of ['schedcp_signals_active', 'schedcp_signals_window_age_seconds']) registry.removeSingleMetric(name);
+  new Gauge({
+    name: 'schedcp_signals_active', help: 'Signals above severity none in the analysis sampler\'s latest window, by severity (absent before the first window).',
+    labelNames: ['severity'], registers: [registry],
+    collect() {
+      this.reset();
+      const w = latestWindow(app);
+      if (!w) return;
+      for (const severity of ACTIVE_SEVERITIES) this.set({ severity }, w.signals.filter((s) => s.severity === severity).length);
+    },
+  });
+  new Gauge({
+    name: 'schedcp_signals_window_age_seconds', help: 'Age of the window schedcp_signals_active was judged over (grows while the sampler is paused).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const w = latestWindow(app);
+      if (w) this.set((performance.now() - w.endMs) / 1000);
+    },
+  });
 }

@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { SchedcpError, quote } from '../../errors.js';
 import { run } from '../../exec/index.js';
+import { recordProbeOverhead } from '../../metrics/registry.js';
 import { ProbeStream, type ProbeResult } from './protocol.js';
 import { PROBES, findProbe, loaderPath } from './registry.js';
 
@@ -119,5 +120,6 @@ export async function runProbeLoader(req: ProbeRequest, options: ProbeRunOptions
   if (!stream.result) {
     throw new SchedcpError('subprocess_failed', `Probe ${probe.name} exited with ${result.exitCode ?? result.signal} without a result: ${result.stderr.trim().slice(-800) || 'no output'}`);
   }
+  recordProbeOverhead(probe.name, stream.result.overhead);
   return { ...stream.result, events: stream.events, startupMs: Math.round(startupMs * 10) / 10 };
 }
