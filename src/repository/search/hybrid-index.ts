@@ -6,9 +6,9 @@ import type { Db, Migration } from '../../db/index.js';
 import { migrate } from '../../db/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import type { Embedder } from './embedder.js';
-import { assign, kmeans, nearestCentroids } from './ivf.js';
 import { expandTerms, fieldEvidence, fuse, reason, type FieldEvidence, type FusedHit } from './rank.js';
 import { ftsExpression, queryTerms, type Ranked } from './text.js';
+import { IVF_MIN_DOCS, VectorStore } from './vectors.js';
 
 export interface IndexField { name: string; /** BM25 column weight. */ weight: number }
 
@@ -60,31 +60,12 @@ export interface SearchResult {
 const loaded = new WeakSet<Db>();
 
 /**
- * Vector layout 3: exact float vectors in a plain table + an int8 copy in a sqlite-vec vec0 index
- * whose partition key is the vector's IVF cell (0 until the index is large enough to partition).
+ * Vector layout 4: exact float vectors in a plain table + an int8 copy in a sqlite-vec vec0 index
+ * whose partition key is the vector's IVF cell, with chunks sized to the cells (layout 3 used
+ * vec0's default chunk; it is rebuilt from the exact vectors, without re-embedding).
  */
-const LAYOUT = 3;
-/** From this many documents the int8 index is partitioned (k-means cells; a query scans the nearest few). */
-export const IVF_MIN_DOCS = 5_000;
-const IVF_SAMPLE = 8192;
-// Each probed cell is one KNN statement with a fixed cost, so cells are few and large (√n / 2).
-const ivfCells = (docs: number) => Math.max(32, Math.min(256, Math.round(Math.sqrt(docs) / 2)));
-const ivfProbes = (cells: number) => Math.max(6, Math.ceil(cells / 32));
-/** Extra int8 candidates re-ranked exactly (int8 scans are ~2.5x faster than float; k is costly). */
-const RERANK_EXTRA = 10;
-
-/**
- * int8 copy of a unit vector. Components of a d-dimensional unit vector are ~1/sqrt(d), so the
- * scale clips at 6/sqrt(d) (capped at 1) to use the int8 range instead of vec_quantize_int8's ±1.
- */
-export function quantizeInt8(v: Float32Array): Int8Array {
-  const scale = 127 / Math.min(1, 6 / Math.sqrt(v.length));
-  const q = new Int8Array(v.length);
-  for (let i = 0; i < v.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(v[i]! * scale)));
-  return q;
-}
-
-const blob = (a: Float32Array | Int8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const LAYOUT = 4;
+export { IVF_MIN_DOCS, quantizeInt8 } from './vectors.js';
 
 function loadVec(db: Db): void {
   if (loaded.has(db)) return;
@@ -130,11 +111,11 @@ export class HybridIndex {
   private readonly t: string;
   private readonly statements = new Map<string, Statement>();
   private readonly queryCache = new Map<string, Float32Array>();
-  /** IVF cell centroids (empty: not partitioned); loaded once, replaced when retrained. */
-  private centroids: Float32Array[] | undefined;
+  private readonly vectors: VectorStore;
 
-  private constructor(private readonly db: Db, readonly namespace: string, readonly fields: readonly IndexField[], readonly embedder: Embedder, private readonly partitionFrom: number) {
+  private constructor(private readonly db: Db, readonly namespace: string, readonly fields: readonly IndexField[], readonly embedder: Embedder, partitionFrom: number) {
     this.t = `search_${namespace}`;
+    this.vectors = new VectorStore(db, this.t, partitionFrom);
   }
 
   /** Opens (creating on first use) the namespace's tables; re-embeds every document when the model changed. */
@@ -159,69 +140,26 @@ export class HybridIndex {
   private async ensureModel(): Promise<void> {
     const stored = this.storedModel();
     const { modelId, dimension, provider } = this.embedder;
-    if (stored && stored.model_id === modelId && stored.dimension === dimension && stored.layout === LAYOUT) return;
+    if (stored && stored.model_id === modelId && stored.dimension === dimension) {
+      if (stored.layout === LAYOUT) return;
+      if (stored.layout === 3) { // same vectors, older int8 index: rebuild it from the exact vectors
+        this.db.transaction(() => {
+          this.vectors.rebuildQuantized(dimension, this.count());
+          this.db.prepare(`UPDATE ${this.t}_model SET layout = ? WHERE id = 1`).run(LAYOUT);
+        }).immediate();
+        return;
+      }
+    }
     const docs = this.db.prepare(`SELECT id, embed_text FROM ${this.t}_docs ORDER BY id`).all() as Array<{ id: number; embed_text: string }>;
     const vectors = docs.length ? await this.embedder.embed(docs.map((d) => d.embed_text)) : [];
     this.db.transaction(() => {
-      this.db.exec(`DROP TABLE IF EXISTS ${this.t}_vec; DROP TABLE IF EXISTS ${this.t}_q8; DELETE FROM ${this.t}_centroids;
-        CREATE TABLE ${this.t}_vec (id INTEGER PRIMARY KEY, embedding BLOB NOT NULL);
-        CREATE VIRTUAL TABLE ${this.t}_q8 USING vec0(part integer partition key, q int8[${dimension}]);`);
-      this.centroids = [];
-      const write = this.vectorWriter();
+      this.vectors.reset(dimension);
+      const write = this.vectors.writer();
       docs.forEach((d, i) => write(d.id, vectors[i]!));
       this.db.prepare(`INSERT INTO ${this.t}_model (id, model_id, dimension, provider, layout) VALUES (1, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET model_id = excluded.model_id, dimension = excluded.dimension, provider = excluded.provider, layout = excluded.layout, trained_docs = 0`).run(modelId, dimension, provider, LAYOUT);
     }).immediate();
-    this.maybePartition();
-  }
-
-  private cells(): Float32Array[] {
-    this.centroids ??= (this.db.prepare(`SELECT centroid FROM ${this.t}_centroids ORDER BY id`).all() as Array<{ centroid: Buffer }>)
-      .map((r) => new Float32Array(r.centroid.buffer.slice(r.centroid.byteOffset, r.centroid.byteOffset + r.centroid.byteLength)));
-    return this.centroids;
-  }
-
-  /** Partition (or re-partition, each time the index doubled) once it holds IVF_MIN_DOCS documents. */
-  private maybePartition(): void {
-    const n = this.count();
-    const trained = (this.db.prepare(`SELECT trained_docs AS t FROM ${this.t}_model WHERE id = 1`).get() as { t: number } | undefined)?.t ?? 0;
-    if (n < this.partitionFrom || (trained > 0 && n < 2 * trained)) return;
-    const step = Math.max(1, Math.floor(n / IVF_SAMPLE));
-    const toVec = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    const sample = (this.db.prepare(`SELECT embedding FROM ${this.t}_vec WHERE id % ? = 0 LIMIT ?`).all(step, IVF_SAMPLE) as Array<{ embedding: Buffer }>).map((r) => toVec(r.embedding));
-    if (sample.length < 64) return;
-    const centroids = kmeans(sample, Math.min(ivfCells(n), sample.length));
-    this.db.transaction(() => {
-      this.db.exec(`DELETE FROM ${this.t}_centroids`);
-      const ins = this.db.prepare(`INSERT INTO ${this.t}_centroids (id, centroid) VALUES (?, ?)`);
-      centroids.forEach((c, i) => ins.run(i, blob(c)));
-      this.centroids = centroids;
-      const dim = this.embedder.dimension;
-      this.db.exec(`DROP TABLE ${this.t}_q8; CREATE VIRTUAL TABLE ${this.t}_q8 USING vec0(part integer partition key, q int8[${dim}]);`);
-      const put = this.db.prepare(`INSERT INTO ${this.t}_q8 (rowid, part, q) VALUES (?, ?, vec_int8(?))`);
-      // Paged, not iterated: better-sqlite3 cannot write while a read on the connection is open.
-      const page = this.db.prepare(`SELECT id, embedding FROM ${this.t}_vec WHERE id > ? ORDER BY id LIMIT 2000`);
-      for (let after = 0; ;) {
-        const rows = page.all(after) as Array<{ id: number; embedding: Buffer }>;
-        if (rows.length === 0) break;
-        for (const r of rows) { const v = toVec(r.embedding); put.run(BigInt(r.id), BigInt(assign(centroids, v)), blob(quantizeInt8(v))); }
-        after = rows[rows.length - 1]!.id;
-      }
-      this.db.prepare(`UPDATE ${this.t}_model SET trained_docs = ? WHERE id = 1`).run(n);
-    }).immediate();
-  }
-
-  /** Insert or replace one document's exact vector and its int8 copy. */
-  private vectorWriter(): (id: number, v: Float32Array) => void {
-    const exact = this.db.prepare(`INSERT OR REPLACE INTO ${this.t}_vec (id, embedding) VALUES (?, ?)`);
-    const del = this.db.prepare(`DELETE FROM ${this.t}_q8 WHERE rowid = ?`);
-    const ins = this.db.prepare(`INSERT INTO ${this.t}_q8 (rowid, part, q) VALUES (?, ?, vec_int8(?))`);
-    return (id, v) => {
-      const cells = this.cells();
-      exact.run(id, blob(v));
-      del.run(BigInt(id));
-      ins.run(BigInt(id), BigInt(cells.length ? assign(cells, v) : 0), blob(quantizeInt8(v)));
-    };
+    this.vectors.maybePartition(this.count(), dimension);
   }
 
   /** The model id and dimension the stored vectors were made with. */
@@ -231,7 +169,7 @@ export class HybridIndex {
   }
 
   /** IVF cells in use (0: one unpartitioned scan). */
-  partitions(): number { return this.cells().length; }
+  partitions(): number { return this.vectors.cells().length; }
 
   count(): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${this.t}_docs`).get() as { n: number }).n;
@@ -255,7 +193,7 @@ export class HybridIndex {
     const updateDoc = this.db.prepare(`UPDATE ${this.t}_docs SET fields_json = ?, embed_text = ? WHERE id = ?`);
     const deleteFts = this.db.prepare(`DELETE FROM ${this.t}_fts WHERE rowid = ?`);
     const insertFts = this.db.prepare(`INSERT INTO ${this.t}_fts (rowid, ${names.join(', ')}) VALUES (?, ${names.map(() => '?').join(', ')})`);
-    const writeVector = this.vectorWriter();
+    const writeVector = this.vectors.writer();
     this.db.transaction(() => {
       docs.forEach((doc, i) => {
         const fieldsJson = JSON.stringify(doc.fields);
@@ -272,7 +210,7 @@ export class HybridIndex {
         writeVector(id, vecs[i]!);
       });
     }).immediate();
-    this.maybePartition();
+    this.vectors.maybePartition(this.count(), this.embedder.dimension);
   }
 
   remove(key: string): boolean {
@@ -280,34 +218,15 @@ export class HybridIndex {
     if (!row) return false;
     this.db.transaction(() => {
       this.db.prepare(`DELETE FROM ${this.t}_fts WHERE rowid = ?`).run(row.id);
-      this.db.prepare(`DELETE FROM ${this.t}_vec WHERE id = ?`).run(row.id);
-      this.db.prepare(`DELETE FROM ${this.t}_q8 WHERE rowid = ?`).run(BigInt(row.id));
+      this.vectors.remove(row.id);
       this.db.prepare(`DELETE FROM ${this.t}_docs WHERE id = ?`).run(row.id);
     })();
     return true;
   }
 
-  /**
-   * k nearest documents by cosine (L2 on unit vectors): an int8 KNN scan in sqlite-vec picks
-   * k + RERANK_EXTRA candidates, which are re-ranked on the exact float vectors. The benchmark
-   * reports recall against brute-force float search.
-   */
-  nearest(queryVector: Float32Array, k: number): Array<{ id: number; distance: number; key: string }> {
-    const q = blob(quantizeInt8(queryVector));
-    const cells = this.cells();
-    let ids: number[];
-    if (cells.length === 0) {
-      ids = (this.stmt(`SELECT rowid AS id FROM ${this.t}_q8 WHERE q MATCH vec_int8(?) AND k = ?`).all(q, k + RERANK_EXTRA) as Array<{ id: number }>).map((r) => r.id);
-    } else {
-      // IVF: k + extra nearest int8 vectors in each probed cell (one KNN per cell), merged by int8 distance.
-      const probe = nearestCentroids(cells, queryVector, ivfProbes(cells.length));
-      const rows = this.stmt(`SELECT rowid AS id, distance FROM ${this.t}_q8 WHERE q MATCH vec_int8(?) AND k = ? AND part IN (SELECT value FROM json_each(?))`)
-        .all(q, k + RERANK_EXTRA, JSON.stringify(probe)) as Array<{ id: number; distance: number }>;
-      ids = rows.sort((a, b) => a.distance - b.distance).slice(0, k + RERANK_EXTRA).map((r) => r.id);
-    }
-    return this.stmt(`SELECT v.id AS id, vec_distance_l2(v.embedding, ?) AS distance, d.key AS key FROM ${this.t}_vec v
-      JOIN ${this.t}_docs d ON d.id = v.id WHERE v.id IN (SELECT value FROM json_each(?)) ORDER BY distance LIMIT ?`)
-      .all(blob(queryVector), JSON.stringify(ids), k) as Array<{ id: number; distance: number; key: string }>;
+  /** k nearest document ids by cosine (int8 KNN + exact re-rank); the benchmark checks it against an exact scan. */
+  nearest(queryVector: Float32Array, k: number): Array<{ id: number; distance: number }> {
+    return this.vectors.nearest(queryVector, k);
   }
 
   private stmt(sql: string): Statement {
@@ -335,20 +254,25 @@ export class HybridIndex {
     const embedMs = performance.now() - started;
 
     const v0 = performance.now();
-    const vecRows = embedded ? this.nearest(embedded.vector, candidates) : [];
+    const vecRows = embedded ? this.vectors.nearest(embedded.vector, candidates) : [];
     const vectorMs = performance.now() - v0;
 
     const t0 = performance.now();
     const terms = queryTerms(query);
     const weighted = mode === 'fused' ? expandTerms(query, terms) : terms.map((term) => ({ term, weight: 1, expanded: false }));
     const expr = ftsExpression(weighted.map((w) => w.term));
-    const textRows = expr === undefined || mode === 'vector' ? [] : this.stmt(`SELECT d.key AS key FROM ${this.t}_fts f JOIN ${this.t}_docs d ON d.id = f.rowid
-      WHERE ${this.t}_fts MATCH ? ORDER BY bm25(${this.t}_fts, ${this.fields.map((f) => f.weight).join(', ')}) LIMIT ?`).all(expr, candidates) as Array<{ key: string }>;
+    // Row ids only: joining the documents here made SQLite look up every match before the sort.
+    const textIds = expr === undefined || mode === 'vector' ? [] : (this.stmt(`SELECT rowid AS id FROM ${this.t}_fts
+      WHERE ${this.t}_fts MATCH ? ORDER BY bm25(${this.t}_fts, ${this.fields.map((f) => f.weight).join(', ')}) LIMIT ?`).all(expr, candidates) as Array<{ id: number }>).map((r) => r.id);
     const textMs = performance.now() - t0;
 
     const f0 = performance.now();
-    // A key usually comes back from both sides; the caller's filter (a store lookup, and with
-    // minScore a bootstrap per workload) runs once per key.
+    // One read of key (and stored fields, when the ranking weighs them) for every candidate of both lists.
+    const withFields = mode === 'fused' || mode === 'rrf';
+    const ids = [...new Set([...vecRows.map((r) => r.id), ...textIds])];
+    const docs = new Map((ids.length === 0 ? [] : this.stmt(`SELECT id, key${withFields ? ', fields_json' : ''} FROM ${this.t}_docs WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as Array<{ id: number; key: string; fields_json?: string }>).map((d) => [d.id, d] as const));
+    // The caller's filter (a store lookup, and with minScore a bootstrap per workload) runs once per key.
     const verdicts = new Map<string, boolean>();
     const accept = (key: string): boolean => {
       if (!options.filter) return true;
@@ -359,24 +283,27 @@ export class HybridIndex {
     const vectorRanked: Ranked[] = [];
     const similarity = new Map<string, number>();
     for (const r of vecRows) {
-      if (!accept(r.key)) continue;
-      vectorRanked.push({ key: r.key, rank: vectorRanked.length + 1 });
+      const key = docs.get(r.id)?.key;
+      if (key === undefined || !accept(key)) continue;
+      vectorRanked.push({ key, rank: vectorRanked.length + 1 });
       // Vectors are unit length, so L2 order equals cosine order (L2 is the faster kernel): cos = 1 - d²/2.
-      similarity.set(r.key, 1 - (r.distance * r.distance) / 2);
+      similarity.set(key, 1 - (r.distance * r.distance) / 2);
     }
     const textRanked: Ranked[] = [];
-    for (const r of textRows) if (accept(r.key)) textRanked.push({ key: r.key, rank: textRanked.length + 1 });
+    for (const id of textIds) {
+      const key = docs.get(id)?.key;
+      if (key !== undefined && accept(key)) textRanked.push({ key, rank: textRanked.length + 1 });
+    }
 
-    const keys = new Set([...vectorRanked.map((r) => r.key), ...textRanked.map((r) => r.key)]);
-    const getFields = this.stmt(`SELECT fields_json FROM ${this.t}_docs WHERE key = ?`);
     const evidence = new Map<string, FieldEvidence>();
     const status = new Map<string, string>();
-    if (mode === 'fused' || mode === 'rrf') {
-      for (const key of keys) {
-        const described = options.describe?.(key);
-        if (described?.status) status.set(key, described.status);
-        const fields = { ...(JSON.parse((getFields.get(key) as { fields_json: string }).fields_json) as Record<string, string>), ...described?.fields };
-        evidence.set(key, fieldEvidence(weighted, fields));
+    if (withFields) {
+      for (const d of docs.values()) {
+        if (!verdicts.get(d.key) && options.filter) continue;
+        const described = options.describe?.(d.key);
+        if (described?.status) status.set(d.key, described.status);
+        const fields = { ...(JSON.parse(d.fields_json!) as Record<string, string>), ...described?.fields };
+        evidence.set(d.key, fieldEvidence(weighted, fields));
       }
     }
     const vRank = new Map(vectorRanked.map((r) => [r.key, r.rank]));

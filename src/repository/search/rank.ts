@@ -39,22 +39,31 @@ export const FIELD_EVIDENCE_WEIGHTS: Readonly<Record<string, number>> = {
 
 export interface FieldEvidence { score: number; fields: Array<{ field: string; terms: string[] }> }
 
-const wordsOf = (text: string) => new Set(text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean));
-const tokensOf = (text: string) => new Set(text.toLowerCase().split(/[^a-z0-9-]+/).filter(Boolean));
+interface KeyedTerm extends WeightedTerm { key: string; hyphen: boolean }
+// A search weighs the same terms against every candidate: stem them once per term list, not per document.
+const keyedCache = new WeakMap<readonly WeightedTerm[], KeyedTerm[]>();
+function keyedTerms(terms: readonly WeightedTerm[]): KeyedTerm[] {
+  let keyed = keyedCache.get(terms);
+  if (!keyed) keyedCache.set(terms, keyed = terms.map((t) => ({ ...t, key: stemKey(t.term), hyphen: t.term.includes('-') })));
+  return keyed;
+}
 
 /** Field-weighted keyword evidence: Σ field weight × term weight over (field, term) matches (stem-prefix). */
 export function fieldEvidence(terms: readonly WeightedTerm[], fields: Record<string, string>, weights = FIELD_EVIDENCE_WEIGHTS): FieldEvidence {
   let score = 0;
   const matched: FieldEvidence['fields'] = [];
-  for (const [field, text] of Object.entries(fields)) {
-    const words = wordsOf(text);
-    const tokens = tokensOf(text);
+  const keyed = keyedTerms(terms);
+  const needTokens = keyed.some((t) => t.hyphen);
+  for (const field in fields) {
+    const lower = fields[field]!.toLowerCase();
+    const words = lower.split(/[^a-z0-9]+/);
+    // Only hyphenated terms need the hyphen-keeping tokens: a plain term equal to a token is also a word.
+    const tokens = needTokens ? new Set(lower.split(/[^a-z0-9-]+/)) : undefined;
     const hit: string[] = [];
     let fieldScore = 0;
-    for (const t of terms) {
-      const key = stemKey(t.term);
-      let found = tokens.has(t.term);
-      if (!found) for (const w of words) { if (w === t.term || (!t.term.includes('-') && w.startsWith(key))) { found = true; break; } }
+    for (const t of keyed) {
+      let found = t.hyphen && tokens!.has(t.term);
+      if (!found) for (const w of words) { if (w === t.term || (!t.hyphen && w.length > 0 && w.startsWith(t.key))) { found = true; break; } }
       if (found) { hit.push(t.term); fieldScore += t.weight; }
     }
     if (hit.length) { matched.push({ field, terms: hit }); score += (weights[field] ?? 1) * fieldScore; }
