@@ -315,7 +315,8 @@ bool policy_read_uei(struct policy *p, struct uei_snapshot *out)
 		ok = false;
 	}
 	free(data);
-	if (ok && p->dump_map && bpf_map__fd(p->dump_map) >= 0) {
+	/* The dump exists only after an exit; the node agent polls this every 20 ms, so skip it until then. */
+	if (ok && out->kind && p->dump_map && bpf_map__fd(p->dump_map) >= 0) {
 		out->dump = calloc(1, DUMP_LEN + 1);
 		if (out->dump && bpf_map_lookup_elem(bpf_map__fd(p->dump_map), &zero, out->dump) != 0) {
 			free(out->dump);
