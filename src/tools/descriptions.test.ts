@@ -6,7 +6,7 @@ import { HTTP_STATUS } from '../rest/status.js';
 
 const MAX_CHARS = 640;
 /** Rewritten by the deployer's owner; only their "Errors:" sentence is checked (and a looser length). */
-const DEPLOYER_OWNED = new Map([['deploy_policy', 1_100], ['pause_deployment', MAX_CHARS]]);
+const DEPLOYER_OWNED = new Map([['deploy_policy', 1_200], ['pause_deployment', MAX_CHARS]]);
 const CODES = new Set(Object.keys(HTTP_STATUS));
 const NAMES = new Set(tools.map((t) => t.name));
 
