@@ -6,7 +6,7 @@ import { nodeOutput } from './deploy-schemas.js';
 export const startNodeTool = defineTool({
   name: 'start_node',
   title: 'Start a node VM',
-  description: 'Boots a long-running sched_ext node VM (detached: it outlives the server) whose agent runs a steady production-like load and owns the scheduler; returns once the agent answers. Use it when list_nodes has no running node to deploy to. Cost: a few seconds to boot under TCG, then the VM\'s CPUs and memory stay busy on the host until stop_node. Next: deploy_policy. Errors: invalid_argument (name), already_exists (running), unsupported (target local without sched_ext), precondition_failed (no VM kit, agent did not answer).',
+  description: 'Boots a long-running sched_ext node VM (detached: it outlives the server) whose agent runs a steady production-like load and owns the scheduler; returns once the agent answers. Use it when list_nodes has no running node to deploy to. Cost: a few seconds to boot under TCG, then the VM\'s CPUs and memory stay busy on the host until stop_node. Next: deploy_policy. Errors: invalid_argument (name), already_exists (running), permission_denied (target local without config deploy.allowLocalTarget), unsupported (local without sched_ext), precondition_failed (no VM kit, agent did not answer).',
   scope: 'deploy',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input: z.object({
