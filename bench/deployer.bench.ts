@@ -112,7 +112,7 @@ export async function benchDeployer(): Promise<Record<string, unknown>> {
         notes: [
           `Targets: stall detected < 1500 ms after onset (threshold ${STALL_MS} ms; the kernel watchdog needs up to 30 s), restore < 250 ms after detection, dead-man rollback < T + 500 ms (T = ${DEADMAN_MS} ms: "cause → restored" for heartbeat_lost counts from the last heartbeat).`,
           'Times are the agent\'s own clock inside the guest (CLOCK_MONOTONIC), so no channel latency is counted; under TCG the guest runs several times slower than on hardware.',
-          `Agent sampling cost: CPU time of the agent per ${intervalMs} ms interval, with the node's steady load running.`,
+          `Agent sampling cost: ${cpu.p50} µs of the agent's CPU time per ${intervalMs} ms interval (median; ${Math.round((cpu.p50 / (intervalMs * 1000)) * 1000) / 10}% of one guest CPU under TCG), with the node's steady load running; p95 ${cpu.p95} µs covers the intervals with a policy load.`,
         ],
       };
     } finally {
