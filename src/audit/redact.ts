@@ -23,15 +23,19 @@ export function digestArguments(args: unknown): string {
   return sha256Hex(canonicalJson(args));
 }
 
-export function redactArguments(value: unknown, key = ''): unknown {
+/** Deeper than this, a value is kept as a marker: tool inputs are a few levels deep, and recursion has a stack. */
+const MAX_DEPTH = 32;
+
+export function redactArguments(value: unknown, key = '', depth = 0): unknown {
+  if (depth > MAX_DEPTH && value && typeof value === 'object') return `[nested deeper than ${MAX_DEPTH} levels]`;
   if (typeof value === 'string') {
     if (SECRET_KEY.test(key)) return '[redacted]';
     if (value.length > MAX_STRING) return `[${value.length} chars sha256:${sha256Hex(value).slice(0, 16)}]`;
     return value;
   }
-  if (Array.isArray(value)) return value.slice(0, 50).map((v) => redactArguments(v, key));
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => redactArguments(v, key, depth + 1));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactArguments(v, k)]));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactArguments(v, k, depth + 1)]));
   }
   return value;
 }

@@ -9,6 +9,7 @@ import type { App } from '../app.js';
 import { findTool } from '../tools/index.js';
 import { toolInputSchema } from '../server/create-server.js';
 import { BodyTooLarge, readBody, type HttpGate, type Reply } from '../server/http-gate.js';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { invokeTool, type ToolIo } from '../server/invoke.js';
 import type { AnyToolSpec } from '../server/tool.js';
 import { httpStatusOf } from './status.js';
@@ -75,6 +76,9 @@ export async function handleRest(app: App, gate: HttpGate, req: IncomingMessage,
     }
     try { args = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8')); } catch {
       return restReply(res, 400, 'invalid_argument', 'The body is not valid JSON.');
+    }
+    if (nestsDeeperThan(args, MAX_BODY_DEPTH)) {
+      return restReply(res, 400, 'invalid_argument', `The body nests objects or arrays deeper than ${MAX_BODY_DEPTH} levels; no tool input is nearly that deep.`);
     }
   }
   if (!gate.checkScopes(res, 'rest', restReply, principal, [spec.scope], [spec.name])) return;
