@@ -22,7 +22,7 @@ describe('baselineKey', () => {
     expect(baselineKey('kit-b', suite, shape).key).not.toBe(k);
     expect(baselineKey('kit-a', { ...suite, performance: { ...suite.performance, trials: suite.performance.trials + 1 } }, shape).key).not.toBe(k);
     for (const other of [{ ...shape, cpus: 4 }, { ...shape, memoryMiB: 2048 }, { ...shape, accel: 'kvm' as const }]) expect(baselineKey('kit-a', suite, other).key).not.toBe(k);
-    expect(baselineKey('kit-a', suite, shape).parts.host).toMatch(/ x\d+$/);
+    expect(baselineKey('kit-a', suite, shape).parts).toMatchObject({ host: expect.stringMatching(/ x\d+$/), hostKernel: expect.any(String), qemu: expect.stringMatching(/qemu-system-x86_64 \d+ \d+$/) });
   });
 });
 

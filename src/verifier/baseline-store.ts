@@ -1,8 +1,10 @@
 // Reuse of the default-scheduler baseline across verifications. A baseline depends only on the
 // kit (kernel, guest tools), the suite, the VM shape (CPUs, memory, accelerator) and the host, so
-// runs that agree on all of them may share one while it is younger than the suite's
+// runs that agree on all of them (and on the host kernel and qemu binary) may share one while it is younger than the suite's
 // performance.baselineMaxAgeMinutes. Every stage that uses one says where it came from and how old it is.
-import { cpus, hostname, loadavg } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
+import { cpus, hostname, loadavg, release } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { App } from '../app.js';
 import { canonicalJson, sha256Hex } from '../audit/index.js';
 import type { Migration } from '../db/index.js';
@@ -29,6 +31,20 @@ export interface BaselineKeyParts {
   accel: 'kvm' | 'tcg';
   /** Host name, CPU model and count: a baseline from another machine says nothing about this one. */
   host: string;
+  /** Host kernel and the qemu binary (size and mtime): an upgrade of either changes emulated timings. */
+  hostKernel: string;
+  qemu: string;
+}
+
+const QEMU_BINARY = 'qemu-system-x86_64';
+
+/** Identity of the qemu binary on PATH without running it (a stat, not a process). */
+function qemuIdentity(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const path = join(dir, QEMU_BINARY);
+    if (dir && existsSync(path)) { const st = statSync(path); return `${path} ${st.size} ${Math.round(st.mtimeMs)}`; }
+  }
+  return 'not found';
 }
 
 /** Where the performance stage's baseline came from, for the evidence and the stage summary. */
@@ -49,7 +65,7 @@ export interface StoredBaseline { capturedAt: string; workloads: WorkloadResult[
 export function baselineKey(kitInputsHash: string, suite: Suite, shape: { cpus: number; memoryMiB: number; accel: 'kvm' | 'tcg' }): { key: string; parts: BaselineKeyParts } {
   const parts: BaselineKeyParts = {
     kitInputsHash, suiteSha256: sha256Hex(canonicalJson(suite)), cpus: shape.cpus, memoryMiB: shape.memoryMiB, accel: shape.accel,
-    host: `${hostname()} / ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}`,
+    host: `${hostname()} / ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}`, hostKernel: release(), qemu: qemuIdentity(),
   };
   return { key: sha256Hex(canonicalJson(parts)).slice(0, 32), parts };
 }
