@@ -41,11 +41,44 @@ export interface FieldEvidence { score: number; fields: Array<{ field: string; t
 
 interface KeyedTerm extends WeightedTerm { key: string; hyphen: boolean }
 // A search weighs the same terms against every candidate: stem them once per term list, not per document.
-const keyedCache = new WeakMap<readonly WeightedTerm[], KeyedTerm[]>();
-function keyedTerms(terms: readonly WeightedTerm[]): KeyedTerm[] {
+const keyedCache = new WeakMap<readonly WeightedTerm[], KeyedTerm[] | null>();
+/** null: a term has characters other than a-z, 0-9 and '-' (the fast scan below assumes it has not). */
+function keyedTerms(terms: readonly WeightedTerm[]): KeyedTerm[] | null {
   let keyed = keyedCache.get(terms);
-  if (!keyed) keyedCache.set(terms, keyed = terms.map((t) => ({ ...t, key: stemKey(t.term), hyphen: t.term.includes('-') })));
+  if (keyed === undefined) {
+    keyed = terms.every((t) => /^[a-z0-9-]+$/.test(t.term)) ? terms.map((t) => ({ ...t, key: stemKey(t.term), hyphen: t.term.includes('-') })) : null;
+    keyedCache.set(terms, keyed);
+  }
   return keyed;
+}
+
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57); // a-z 0-9
+const isTokenChar = (c: number) => isWordChar(c) || c === 45; // and '-'
+
+/** Whether `needle` starts a word (a run of a-z0-9) of `text`; with `whole`, is a whole token (a run of a-z0-9-). */
+function occursAt(text: string, needle: string, whole: boolean): boolean {
+  const before = whole ? isTokenChar : isWordChar;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+    if (i > 0 && before(text.charCodeAt(i - 1))) continue;
+    if (whole && i + needle.length < text.length && isTokenChar(text.charCodeAt(i + needle.length))) continue;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a term matches a field: a plain term when a word starts with its stem (a word equal to
+ * the term does), a hyphenated one only as a whole hyphen-joined token ("multi-tenant").
+ */
+function matches(lower: string, t: KeyedTerm): boolean {
+  return t.hyphen ? occursAt(lower, t.term, true) : occursAt(lower, t.key, false);
+}
+
+/** The same test by splitting into words and tokens, for terms the scan does not cover. */
+function matchesBySplit(lower: string, term: string): boolean {
+  if (new Set(lower.split(/[^a-z0-9-]+/)).has(term)) return true;
+  const key = stemKey(term);
+  return lower.split(/[^a-z0-9]+/).some((w) => w.length > 0 && (w === term || (!term.includes('-') && w.startsWith(key))));
 }
 
 /** Field-weighted keyword evidence: Σ field weight × term weight over (field, term) matches (stem-prefix). */
@@ -53,19 +86,13 @@ export function fieldEvidence(terms: readonly WeightedTerm[], fields: Record<str
   let score = 0;
   const matched: FieldEvidence['fields'] = [];
   const keyed = keyedTerms(terms);
-  const needTokens = keyed.some((t) => t.hyphen);
   for (const field in fields) {
     const lower = fields[field]!.toLowerCase();
-    const words = lower.split(/[^a-z0-9]+/);
-    // Only hyphenated terms need the hyphen-keeping tokens: a plain term equal to a token is also a word.
-    const tokens = needTokens ? new Set(lower.split(/[^a-z0-9-]+/)) : undefined;
     const hit: string[] = [];
     let fieldScore = 0;
-    for (const t of keyed) {
-      let found = t.hyphen && tokens!.has(t.term);
-      if (!found) for (const w of words) { if (w === t.term || (!t.hyphen && w.length > 0 && w.startsWith(t.key))) { found = true; break; } }
-      if (found) { hit.push(t.term); fieldScore += t.weight; }
-    }
+    terms.forEach((t, i) => {
+      if (keyed ? matches(lower, keyed[i]!) : matchesBySplit(lower, t.term)) { hit.push(t.term); fieldScore += t.weight; }
+    });
     if (hit.length) { matched.push({ field, terms: hit }); score += (weights[field] ?? 1) * fieldScore; }
   }
   return { score, fields: matched };
