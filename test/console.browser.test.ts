@@ -134,7 +134,7 @@ describe('operator console in chromium', () => {
     await expect(page.textContent('#deployment-detail')).resolves.toMatch(/wake_p99_us.*400.*800/);
     expect(await page.locator('[data-testid^=kpi-] canvas').count()).toBe(3);
     await shot(page, 'deployments');
-    if (process.env.SCHEDCP_SCREENSHOT) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'console-deployments.png'), fullPage: true });
+    // docs/console-deployments.png comes from a real canary: scripts/screenshot-deployment.mjs.
     await page.goto(`${base}/console/#/deployments/1`);
     await page.waitForSelector('#deployment-detail .error');
     await expect(page.textContent('#deployment-detail .error')).resolves.toMatch(/soft_gate: wake_p99_us 2400/);
