@@ -3,8 +3,7 @@
 // a tuning plan, a policy whose benchmark evidence waits for a human's approval). Checks every
 // view renders, the fragment keeps the view across a refresh, scopes disable what a token may not
 // do, approval changes the repository status and the audit log, and the pages break no CSP rule
-// and load nothing from another origin. SCHEDCP_SCREENSHOT=1 also writes docs/console.png and
-// docs/console-deployments.png.
+// and load nothing from another origin. SCHEDCP_SCREENSHOT=1 also writes docs/console.png.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
