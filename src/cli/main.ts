@@ -11,26 +11,28 @@ const io: CliIo = {
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
 };
 
-function help(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+async function help(): Promise<string> {
+  const all = await Promise.all(commands.map((c) => c.load())); // the summaries live in each module
+  const width = Math.max(...all.map((c) => c.name.length));
   return [
     `schedcp ${SCHEDCP_VERSION}: a safe API for Linux OS optimization (MCP server and tools)`,
     '',
     'Usage: schedcp <command> [options]   (schedcp <command> --help for details)',
     '',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') { io.out(help()); return name ? EXIT.ok : EXIT.usage; }
+  if (!name || name === '--help' || name === '-h' || name === 'help') { io.out(await help()); return name ? EXIT.ok : EXIT.usage; }
   if (name === '--version' || name === '-V') { io.out(SCHEDCP_VERSION); return EXIT.ok; }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.err(`schedcp: unknown command "${name}". Commands: ${commands.map((c) => c.name).join(', ')}.`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) { io.out(command.usage); return EXIT.ok; }
   try {
     return await command.run(rest, io);
