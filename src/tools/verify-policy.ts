@@ -21,6 +21,7 @@ export const verifyPolicyTool = defineTool({
     static_only: z.boolean().default(false).describe('Only the static stage (no VM, no token).'),
     perf: z.boolean().default(true).describe('Run the performance regression check; without it a token allows canary deploys only.'),
     timeout_seconds: z.number().int().min(5).max(3600).optional().describe('Wall-clock limit for the VM run.'),
+    fresh_baseline: z.boolean().default(false).describe('With perf: measure the default-scheduler baseline in this VM instead of reusing a stored one (younger than an hour, same kit, suite, VM shape and host). Costs ~6 s more under TCG.'),
   }).strict(),
   output: z.object({
     id: z.number(), verdict: z.enum(['pass', 'warn', 'fail']),
@@ -37,7 +38,7 @@ export const verifyPolicyTool = defineTool({
     const request: PolicyRequest = args.source !== undefined ? { source: args.source, ...(args.headers ? { headers: args.headers } : {}), ...(args.file_name ? { fileName: args.file_name } : {}) }
       : args.policy_id !== undefined ? { policyId: args.policy_id } : { policyName: args.policy_name!, ...(args.version !== undefined ? { version: args.version } : {}) };
     return verifyPolicyRequest(ctx.app, request, {
-      signal: ctx.signal, staticOnly: args.static_only, perf: args.perf, ...(args.timeout_seconds ? { timeoutSeconds: args.timeout_seconds } : {}),
+      signal: ctx.signal, staticOnly: args.static_only, perf: args.perf, baseline: args.fresh_baseline ? 'fresh' : 'reuse', ...(args.timeout_seconds ? { timeoutSeconds: args.timeout_seconds } : {}),
       onProgress: (done, total, message) => { void ctx.progress(done, total, message); },
     });
   },

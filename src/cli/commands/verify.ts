@@ -8,7 +8,7 @@ import type { StageResult } from '../../verifier/types.js';
 import type { CliCommand } from '../command.js';
 import { parseCommandArgs } from '../parse-args.js';
 
-const USAGE = `Usage: schedcp verify <policy.bpf.c|policy.bpf.o> [--json] [--static-only] [--no-perf] [--timeout S] [--include-dir DIR]...
+const USAGE = `Usage: schedcp verify <policy.bpf.c|policy.bpf.o> [--json] [--static-only] [--no-perf] [--fresh-baseline] [--timeout S] [--include-dir DIR]...
 
 Runs the execution verifier: static checks and compile (no VM), the kernel verifier, the dynamic
 correctness suite and the performance check against the default scheduler in the micro-VM.
@@ -17,6 +17,7 @@ A pass prints a signed deployment token.
   --json          machine-readable result (the verification record plus full evidence)
   --static-only   stop after the static stage (no VM; no token)
   --no-perf       skip the performance check (token allows canary deploys only)
+  --fresh-baseline  measure the default-scheduler baseline now instead of reusing a stored one (< 1 h old)
   --timeout S     wall-clock limit for the VM run in seconds (5-3600)
   --include-dir D more folders for the policy's "quoted" headers (repeatable); the source's
                   own folder is always searched first. Only headers inside these folders (after
@@ -42,7 +43,7 @@ export const verifyCommand: CliCommand = {
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
-      json: { type: 'boolean' }, 'static-only': { type: 'boolean' }, 'no-perf': { type: 'boolean' }, timeout: { type: 'string' },
+      json: { type: 'boolean' }, 'static-only': { type: 'boolean' }, 'no-perf': { type: 'boolean' }, 'fresh-baseline': { type: 'boolean' }, timeout: { type: 'string' },
       'include-dir': { type: 'string', multiple: true },
     }, true);
     if (positionals.length !== 1) throw new SchedcpError('invalid_argument', `Expected exactly one policy file (.bpf.c source or .bpf.o object), got ${positionals.length}. ${USAGE.split('\n')[0]}`);
@@ -66,7 +67,7 @@ export const verifyCommand: CliCommand = {
         source: readFileSync(path, 'utf8'), fileName: basename(path), label: basename(path), ...(Object.keys(headers).length > 0 ? { headers } : {}),
       };
       const verification = await verifyPolicy(app, input, {
-        staticOnly: values['static-only'] ?? false, perf: !(values['no-perf'] ?? false), ...(timeout ? { timeoutSeconds: timeout } : {}),
+        staticOnly: values['static-only'] ?? false, perf: !(values['no-perf'] ?? false), baseline: values['fresh-baseline'] ? 'fresh' : 'reuse', ...(timeout ? { timeoutSeconds: timeout } : {}),
         onProgress: values.json ? undefined : (_done, _total, message) => io.err(`… ${message}`),
       });
       const full = getVerification(app, verification.id, 'full');
