@@ -1,5 +1,6 @@
 // REST over the whole tool registry (one server): every tool answers bad input with 400
-// {code, message, path} and an audit row with transport "rest"; a long call can be followed as
+// {code, message, path} and an audit row with transport "rest"; every read-only tool that needs no
+// input returns over REST the structuredContent it returns over MCP; a long call can be followed as
 // server-sent events; a flood gets 429 with Retry-After and an audited refusal; the browser pages
 // (/console, /api/docs) pass the Host check and carry their CSP and cache headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,40 @@ describe('every tool in the registry over REST', () => {
     expect(body.message).toMatch(/__bogus_field|invalid argument/);
     const audit = await (await fetch(`${base}/api/v1/audit_log?caller=admin&tool=${name}&outcome=error&limit=5`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as { rows: Array<{ transport: string; errorCode: string; args: Record<string, unknown> }> };
     expect(audit.rows[0]).toMatchObject({ transport: 'rest', errorCode: 'invalid_argument', args: { __bogus_field: 1 } });
+  });
+});
+
+// Read-only tools that take no required input: the same call over MCP and over REST.
+const READ_ONLY_NO_INPUT = tools.filter((t) => t.annotations.readOnlyHint && t.input.safeParse({}).success);
+// Answers move between two calls (a sampler window, the observed top task, list lengths), so the
+// two results are held to the tool's output schema and compared by their top-level fields.
+const fields = (v: unknown) => Object.keys(v as Record<string, unknown>).sort();
+
+describe('the same result over REST as over MCP', () => {
+  it('covers a real share of the registry', () => {
+    expect(READ_ONLY_NO_INPUT.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each(READ_ONLY_NO_INPUT.map((t) => [t.name] as const))('%s: REST returns the structuredContent MCP returns, valid against the tool\'s output schema', async (name) => {
+    const client = await srv.connect(ADMIN);
+    try {
+      const viaMcp = await client.callTool({ name, arguments: {} });
+      const r = await post(name, {});
+      const viaRest = await r.json() as Record<string, unknown>;
+      if (viaMcp.isError) {
+        // An error over MCP (e.g. a facility missing on this host) is the same error over REST.
+        expect(r.status).toBeGreaterThanOrEqual(400);
+        expect((viaMcp.content as Array<{ text: string }>)[0]!.text).toContain(String(viaRest.code));
+        return;
+      }
+      expect(r.status).toBe(200);
+      const spec = tools.find((t) => t.name === name)!;
+      expect(spec.output.safeParse(viaRest).success).toBe(true);
+      expect(spec.output.safeParse(viaMcp.structuredContent).success).toBe(true);
+      expect(fields(viaRest)).toEqual(fields(viaMcp.structuredContent));
+    } finally {
+      await client.close();
+    }
   });
 });
 
