@@ -64,7 +64,11 @@ function policyObject(app: App, claims: TokenClaims, policy: DeploySource | unde
   const refuse = (why: string): never => { throw new SchedcpError('token_invalid', `Deploy refused, nothing was sent: ${why}.`); };
   let name = label, repositoryPolicyId: number | null = null;
   if (policy && 'objectPath' in policy) {
-    const sha = sha256Hex(readFileSync(policy.objectPath));
+    let bytes: Buffer;
+    try { bytes = readFileSync(policy.objectPath); } catch (error) {
+      throw new SchedcpError('invalid_argument', `Cannot read the policy object ${quote(policy.objectPath)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    }
+    const sha = sha256Hex(bytes);
     if (sha !== claims.policySha256) refuse(`the token is for policy object sha256 ${claims.policySha256.slice(0, 16)}…, not ${sha.slice(0, 16)}… (${policy.objectPath})`);
     name = policy.objectPath.split('/').pop()!.replace(/\.bpf\.o$|\.o$/, '');
   } else if (policy) {
