@@ -91,6 +91,26 @@ static __always_inline bool sampled_out(__u64 *rng)
 	return x & mask;
 }
 
+/* Live per-task rows (tp_btf, runqlat and cswitch): a direct-mapped array, slot = tid & row_mask
+ * (the loader sizes it to pid_max, capped at ROW_SLOTS_MAX, so usually no two threads share a slot).
+ * An inlined array lookup and one cache line per event, where task-local storage cost a helper call
+ * and three (task, storage, element) on this host. ROW_LOOKUP claims a free slot for thread t;
+ * NULL when the slot holds another live thread (the caller falls back to the hash). */
+const volatile __u32 row_mask = 0;
+#define ROW_LOOKUP(map, type, t, tid) ({						\
+	__u32 slot_ = (tid) & row_mask;							\
+	type *r_ = bpf_map_lookup_elem(&(map), &slot_);					\
+	if (r_ && r_->tid != (tid)) {							\
+		if (r_->tid == 0 && __sync_val_compare_and_swap(&r_->tid, 0, (tid)) == 0) {	\
+			r_->tgid = (t)->tgid;						\
+			bpf_probe_read_kernel_str(r_->comm, sizeof(r_->comm), (t)->comm);	\
+		} else {								\
+			r_ = NULL;							\
+		}									\
+	}										\
+	r_;										\
+})
+
 /* TASK_DEAD in prev_state: the task's final switch-out, so its task-local row is flushed now. */
 #define SCHEDCP_TASK_DEAD 0x80
 

@@ -1,32 +1,32 @@
 /* Context switches (voluntary: the task blocked; involuntary: preempted while runnable) and
- * migrations between CPUs: exact totals in a per-CPU array, per-task rows in a hash (sampled 1 in N
- * above the loader's rate threshold). tp_btf reads task fields with plain loads. */
+ * migrations between CPUs: exact totals in a per-CPU array, per-task rows (sampled 1 in N above the
+ * loader's rate threshold). tp_btf reads task fields with plain loads. */
 #include "common.bpf.h"
 #include "probe_types.h"
 
-/* Per-task rows in task-local storage (tp_btf; ~25 ns against ~50 for a hash lookup here), copied
- * into `tasks` at the task's final switch-out; the classic fallback keeps every row in `tasks`. */
-struct { __uint(type, BPF_MAP_TYPE_TASK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC); __type(key, int); __type(value, struct switch_stat); } rows SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 65536); __type(key, __u32); __type(value, struct switch_stat); } tasks SEC(".maps");
+/* Live rows (tp_btf): the direct-mapped array of common.bpf.h, sized by the loader; a row moves to
+ * `tasks` at its task's final switch-out. `tasks` also takes colliding tids and, on the classic
+ * fallback, every row. */
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(map_flags, BPF_F_MMAPABLE); __uint(max_entries, 1); __type(key, __u32); __type(value, struct switch_row); } rows SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(map_flags, BPF_F_NO_PREALLOC); __uint(max_entries, 65536); __type(key, __u32); __type(value, struct switch_row); } tasks SEC(".maps");
 /* Exact totals per CPU (no atomics, no shared cache line), summed by the loader. */
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct sw_cpu); } cpu_state SEC(".maps");
 
 enum sw_kind { SW_VOLUNTARY, SW_INVOLUNTARY, SW_MIGRATION };
 
-static __always_inline struct switch_stat *stat_of(__u32 pid, __u32 tgid, const char *comm)
+static __always_inline struct switch_row *stat_of(__u32 pid, __u32 tgid, const char *comm)
 {
-	struct switch_stat *st = bpf_map_lookup_elem(&tasks, &pid);
+	struct switch_row *st = bpf_map_lookup_elem(&tasks, &pid);
 	if (st) return st;
-	struct switch_stat zero = { .tgid = tgid };
+	struct switch_row zero = { .tid = pid, .tgid = tgid };
 	bpf_probe_read_kernel_str(zero.comm, sizeof(zero.comm), comm);
 	bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&tasks, &pid);
 }
 
-/* One switch or migration of a wanted task: the per-CPU total always; the per-task row (task
- * storage for tp_btf, or the hash) unless sampled out. A task's row is written by the CPU switching
- * it out or migrating it, never by two at once (a task is migrated only while it is not running):
- * plain adds, no atomics. */
+/* One switch or migration of a wanted task: the per-CPU total always; the per-task row unless
+ * sampled out. A task's row is written by the CPU switching it out or migrating it, never by two at
+ * once (a task is migrated only while it is not running): plain adds, no atomics. */
 static __always_inline bool total_and_sample(enum sw_kind kind)
 {
 	__u32 zero = 0;
@@ -40,7 +40,7 @@ static __always_inline bool total_and_sample(enum sw_kind kind)
 	return true;
 }
 
-static __always_inline void add(struct switch_stat *st, enum sw_kind kind)
+static __always_inline void add(struct switch_row *st, enum sw_kind kind)
 {
 	if (kind == SW_VOLUNTARY) st->voluntary++;
 	else if (kind == SW_INVOLUNTARY) st->involuntary++;
@@ -50,23 +50,25 @@ static __always_inline void add(struct switch_stat *st, enum sw_kind kind)
 static __always_inline void count_task(struct task_struct *t, enum sw_kind kind, bool dead)
 {
 	if (!total_and_sample(kind) && !dead) return;
-	struct switch_stat *st = bpf_task_storage_get(&rows, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st) return;
-	if (!st->tgid) {
-		st->tgid = t->tgid;
-		bpf_probe_read_kernel_str(st->comm, sizeof(st->comm), t->comm);
+	__u32 tid = t->pid;
+	struct switch_row *st = ROW_LOOKUP(rows, struct switch_row, t, tid);
+	if (!st) { /* the slot is another live thread's */
+		st = stat_of(tid, t->tgid, t->comm);
+		if (st) add(st, kind);
+		return;
 	}
 	add(st, kind);
-	if (dead) { /* final switch-out: keep the row, task storage dies with the task */
-		__u32 pid = t->pid;
-		bpf_map_update_elem(&tasks, &pid, st, BPF_ANY);
+	if (dead) { /* final switch-out: keep the row, free the slot for the tid's next owner */
+		bpf_map_update_elem(&tasks, &tid, st, BPF_ANY);
+		st->voluntary = st->involuntary = st->migrations = 0;
+		st->tid = 0;
 	}
 }
 
 static __always_inline void count(__u32 pid, __u32 tgid, const char *comm, enum sw_kind kind)
 {
 	if (!total_and_sample(kind)) return;
-	struct switch_stat *st = stat_of(pid, tgid, comm);
+	struct switch_row *st = stat_of(pid, tgid, comm);
 	if (st) add(st, kind);
 }
 
@@ -84,7 +86,6 @@ int BPF_PROG(migrate_btf, struct task_struct *p, int dest_cpu)
 	count_task(p, SW_MIGRATION, false);
 	return 0;
 }
-
 /* Classic tracepoints: sched_switch runs in prev's context, so current is prev; migrate gives pid and comm. */
 SEC("tracepoint/sched/sched_switch")
 int switch_tp(struct trace_event_raw_sched_switch *ctx)

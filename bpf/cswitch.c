@@ -5,11 +5,18 @@
 #include <stdlib.h>
 #include <bpf/bpf.h>
 
-struct rec { __u32 key; struct switch_stat st; };
 
 static void *open_skel(void) { return cswitch_bpf__open(); }
 static struct bpf_object *object(void *s) { return ((struct cswitch_bpf *)s)->obj; }
-static void configure(void *s, const struct probe_args *a) { SET_COMMON_FILTERS((struct cswitch_bpf *)s, a); }
+static void configure(void *s, const struct probe_args *a)
+{
+	struct cswitch_bpf *skel = s;
+	SET_COMMON_FILTERS(skel, a);
+	/* tp_btf: live rows in the direct-mapped array; the classic fallback keeps them in the hash. */
+	uint32_t slots = bpf_program__autoload(skel->progs.switch_btf) ? row_slots() : 1;
+	bpf_map__set_max_entries(skel->maps.rows, slots);
+	skel->rodata->row_mask = slots - 1;
+}
 static int load(void *s) { return cswitch_bpf__load(s); }
 static int attach(void *s, const struct probe_args *a) { return cswitch_bpf__attach(s); }
 static void destroy(void *s) { cswitch_bpf__destroy(s); }
@@ -30,7 +37,7 @@ static struct sw_cpu sum_cpus(void *s)
 }
 
 static uint64_t seen(void *s) { struct sw_cpu t = sum_cpus(s); return t.voluntary + t.involuntary + t.migrations; }
-static __u64 total(const struct rec *r) { return r->st.voluntary + r->st.involuntary + r->st.migrations; }
+static __u64 total(const struct switch_row *r) { return r->voluntary + r->involuntary + r->migrations; }
 static int busiest(const void *x, const void *y)
 {
 	__u64 a = total(x), b = total(y);
@@ -40,9 +47,8 @@ static int busiest(const void *x, const void *y)
 static void report(void *s, const struct probe_args *a)
 {
 	struct cswitch_bpf *skel = s;
-	struct rec *r;
-	/* tp_btf: live rows in task storage plus exited ones; classic tracepoints: all in the hash. */
-	size_t n = DUMP_TASK_ROWS(bpf_map__fd(skel->maps.rows), bpf_map__fd(skel->maps.tasks), struct rec, &r);
+	struct switch_row *r;
+	size_t n = collect_rows(bpf_map__fd(skel->maps.rows), bpf_map__max_entries(skel->maps.rows), bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
 	struct sw_cpu t = sum_cpus(s);
 	uint64_t all = t.voluntary + t.involuntary + t.migrations;
 	/* Totals are exact; per-task rows scale by all events / events recorded in rows. */
@@ -52,10 +58,10 @@ static void report(void *s, const struct probe_args *a)
 	       (unsigned long long)t.voluntary, (unsigned long long)t.involuntary, (unsigned long long)t.migrations,
 	       (unsigned long long)t.recorded, scale, n);
 	for (size_t i = 0; i < n && i < a->top; i++) {
-		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", r[i].key, r[i].st.tgid);
-		json_str(stdout, r[i].st.comm);
-		printf(",\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu}", (unsigned long long)(r[i].st.voluntary * scale + 0.5),
-		       (unsigned long long)(r[i].st.involuntary * scale + 0.5), (unsigned long long)(r[i].st.migrations * scale + 0.5));
+		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", (unsigned)r[i].tid, r[i].tgid);
+		json_str(stdout, r[i].comm);
+		printf(",\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu}", (unsigned long long)(r[i].voluntary * scale + 0.5),
+		       (unsigned long long)(r[i].involuntary * scale + 0.5), (unsigned long long)(r[i].migrations * scale + 0.5));
 	}
 	printf("]");
 	free(r);

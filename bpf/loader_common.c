@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "loader_common.h"
 #include "tracefs.h"
+#include "probe_types.h"
 #include <errno.h>
 #include <getopt.h>
 #include <linux/bpf.h>
@@ -12,9 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/syscall.h>
+#include <sys/mman.h>
 
 volatile bool exiting;
 uint64_t events_printed, events_dropped;
@@ -323,48 +322,34 @@ size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec, void *
 	return n;
 }
 
-static int by_key(const void *x, const void *y)
+uint32_t row_slots(void)
 {
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	return a < b ? -1 : a > b;
+	unsigned long pid_max = 32768;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	if (f) { if (fscanf(f, "%lu", &pid_max) != 1) pid_max = 32768; fclose(f); }
+	uint32_t slots = 1024;
+	while (slots < pid_max && slots < ROW_SLOTS_MAX) slots <<= 1;
+	return slots;
 }
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd for a thread, not only a thread-group leader */
-#endif
-
-size_t dump_task_rows(int storage_fd, int exited_fd, size_t value_offset, size_t rec, void **out)
+size_t collect_rows(int array_fd, uint32_t slots, int hash_fd, size_t rec, void **out)
 {
-	char *buf;
-	size_t n = dump_map(exited_fd, sizeof(uint32_t), value_offset, rec, (void **)&buf), exited = n, cap = n + 256;
-	if (!buf) { *out = NULL; return 0; }
-	qsort(buf, exited, rec, by_key);
-	char *nb = realloc(buf, cap * rec);
-	if (!nb) { *out = buf; return n; }
-	buf = nb;
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-	while (proc && (p = readdir(proc))) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9') continue;
-		char path[300];
-		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
-		DIR *tasks = opendir(path);
-		struct dirent *t;
-		while (tasks && (t = readdir(tasks))) {
-			uint32_t tid = strtoul(t->d_name, NULL, 10);
-			if (!tid || bsearch(&tid, buf, exited, rec, by_key)) continue;
-			int pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-			if (pidfd < 0) continue;
-			if (n == cap) { nb = realloc(buf, (cap *= 2) * rec); if (!nb) { close(pidfd); break; } buf = nb; }
-			if (bpf_map_lookup_elem(storage_fd, &pidfd, buf + n * rec + value_offset) == 0) {
-				memcpy(buf + n * rec, &tid, sizeof(tid));
-				n++;
-			}
-			close(pidfd);
-		}
-		if (tasks) closedir(tasks);
+	size_t cap = 256, n = 0, len = (size_t)slots * rec;
+	char *buf = malloc(cap * rec);
+	uint32_t key, next, *prev = NULL;
+	while (buf && bpf_map_get_next_key(hash_fd, prev, &next) == 0) {
+		if (n == cap) { char *nb = realloc(buf, (cap *= 2) * rec); if (!nb) break; buf = nb; }
+		if (bpf_map_lookup_elem(hash_fd, &next, buf + n * rec) == 0) n++;
+		key = next;
+		prev = &key;
 	}
-	if (proc) closedir(proc);
+	const char *rows = slots > 1 ? mmap(NULL, len, PROT_READ, MAP_SHARED, array_fd, 0) : MAP_FAILED;
+	for (uint32_t i = 0; buf && rows != MAP_FAILED && i < slots; i++) {
+		if (!*(const uint64_t *)(rows + (size_t)i * rec)) continue;
+		if (n == cap) { char *nb = realloc(buf, (cap *= 2) * rec); if (!nb) break; buf = nb; }
+		memcpy(buf + n++ * rec, rows + (size_t)i * rec, rec);
+	}
+	if (rows != MAP_FAILED) munmap((void *)rows, len);
 	*out = buf;
 	return n;
 }

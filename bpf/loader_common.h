@@ -72,10 +72,12 @@ void print_hist_slots(const unsigned long long *slots, const char *unit, double 
 int percpu_lookup(int fd, uint32_t key, void *out, size_t value_size);
 int possible_cpus(void);
 size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec_size, void **out);
-/* Rows kept in task-local storage: every live thread's (looked up by pidfd) plus the rows of
- * threads that exited during the window (the exited hash, keyed by tid, wins over a live lookup). */
-size_t dump_task_rows(int storage_fd, int exited_fd, size_t value_offset, size_t rec_size, void **out);
-#define DUMP_TASK_ROWS(storage_fd, exited_fd, type, out) dump_task_rows((storage_fd), (exited_fd), offsetof(type, st), sizeof(type), (void **)(out))
+/* Slots of a direct-mapped per-task row array (common.bpf.h ROW_LOOKUP): pid_max rounded up to a
+ * power of two, at most ROW_SLOTS_MAX. */
+uint32_t row_slots(void);
+/* Every row in use (first 8 bytes, the tid, non-zero) of the mmapable array of `slots` rows plus every
+ * row in the hash (rows exited, colliding or from the classic fallback); rec_size bytes each. */
+size_t collect_rows(int array_fd, uint32_t slots, int hash_fd, size_t rec_size, void **out);
 #define DUMP_MAP(fd, type, out) dump_map((fd), sizeof(((type *)0)->key), offsetof(type, st), sizeof(type), (void **)(out))
 #define SET_COMMON_FILTERS(skel, a) do { \
 	(skel)->rodata->targ_tgid = (a)->pid; \

@@ -20,16 +20,23 @@ struct sys_cpu { __u64 seen, stamped, rng; };
 /* syscalls latency mode: the pending syscall of a thread (task-local storage). */
 struct sys_pending { __u64 ts; __u32 id; __u32 pad; };
 
-struct lat_stat {          /* runqlat per task */
+/* Per-task rows of runqlat and cswitch: one 64-byte row (a cache line) per thread. tp_btf keeps live
+ * rows in an mmapable array indexed by tid & (slots - 1), tid 0 marking a free slot; rows of threads
+ * that exited during the window, tids colliding with a live slot and every classic-fallback row go
+ * to a hash keyed by tid. */
+#define ROW_SLOTS_MAX 65536
+struct lat_row {           /* runqlat per task */
+	__u64 tid;             /* 64 bits: claimed with a 64-bit compare-and-swap */
 	__u64 count, sum_ns, max_ns;
 	char comm[16];
-	__u32 tgid;
+	__u32 tgid, pad[3];
 };
 
-struct switch_stat {       /* cswitch per task */
+struct switch_row {        /* cswitch per task */
+	__u64 tid;
 	__u64 voluntary, involuntary, migrations;
 	char comm[16];
-	__u32 tgid;
+	__u32 tgid, pad[3];
 };
 
 struct syscall_key { __u32 id; __u32 tgid; };

@@ -8,8 +8,6 @@
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
 
-struct rec { __u32 key; struct lat_stat st; };
-
 static void *open_skel(void) { return runqlat_bpf__open(); }
 static struct bpf_object *object(void *s) { return ((struct runqlat_bpf *)s)->obj; }
 static bool has_member(const struct btf *btf, const char *type, const char *member)
@@ -45,6 +43,11 @@ static void configure(void *s, const struct probe_args *a)
 		bpf_program__set_autoload(skel->progs.wakeup_btf, false);
 		bpf_program__set_autoload(skel->progs.wakeup_new_btf, false);
 	}
+	/* tp_btf: live rows in the direct-mapped array; the classic fallback keeps rows and stamps in hashes. */
+	uint32_t slots = btf_mode ? row_slots() : 1;
+	bpf_map__set_max_entries(skel->maps.rows, slots);
+	skel->rodata->row_mask = slots - 1;
+	if (btf_mode) bpf_map__set_max_entries(skel->maps.start, 1);
 }
 static int load(void *s) { return runqlat_bpf__load(s); }
 static int attach(void *s, const struct probe_args *a) { return runqlat_bpf__attach(s); }
@@ -52,8 +55,8 @@ static void destroy(void *s) { runqlat_bpf__destroy(s); }
 static volatile uint32_t *mask_of(void *s) { return &((struct runqlat_bpf *)s)->bss->sample_mask; }
 static int by_sum(const void *x, const void *y)
 {
-	const struct rec *a = x, *b = y;
-	return a->st.sum_ns < b->st.sum_ns ? 1 : a->st.sum_ns > b->st.sum_ns ? -1 : 0;
+	const struct lat_row *a = x, *b = y;
+	return a->sum_ns < b->sum_ns ? 1 : a->sum_ns > b->sum_ns ? -1 : 0;
 }
 
 static struct rq_cpu sum_cpus(void *s)
@@ -77,18 +80,17 @@ static void report(void *s, const struct probe_args *a)
 	struct rq_cpu t = sum_cpus(s);
 	double scale = t.stamped ? (double)t.seen / t.stamped : 1.0;
 	print_hist_slots(t.hist, "us", scale);
-	struct rec *r;
-	/* tp_btf: live rows in task storage plus exited ones; classic tracepoints: all in the hash. */
-	size_t n = DUMP_TASK_ROWS(bpf_map__fd(skel->maps.rows), bpf_map__fd(skel->maps.tasks), struct rec, &r);
+	struct lat_row *r;
+	size_t n = collect_rows(bpf_map__fd(skel->maps.rows), bpf_map__max_entries(skel->maps.rows), bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
 	qsort(r, n, sizeof(*r), by_sum);
 	printf(",\"clock\":\"%s\",\"waits_seen\":%llu,\"waits_recorded\":%llu,\"scale\":%.4f,\"tasks_seen\":%zu,\"top_tasks\":[",
 	       skel->rodata->use_sched_info ? "sched_info" : "ktime", (unsigned long long)t.seen, (unsigned long long)t.stamped, scale, n);
 	for (size_t i = 0; i < n && i < a->top; i++) {
-		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", r[i].key, r[i].st.tgid);
-		json_str(stdout, r[i].st.comm);
+		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", (unsigned)r[i].tid, r[i].tgid);
+		json_str(stdout, r[i].comm);
 		/* max is the largest wait measured: with sampling, a lower bound of the true max */
-		printf(",\"count\":%llu,\"total_wait_ns\":%llu,\"max_wait_ns\":%llu}", (unsigned long long)(r[i].st.count * scale + 0.5),
-		       (unsigned long long)(r[i].st.sum_ns * scale + 0.5), (unsigned long long)r[i].st.max_ns);
+		printf(",\"count\":%llu,\"total_wait_ns\":%llu,\"max_wait_ns\":%llu}", (unsigned long long)(r[i].count * scale + 0.5),
+		       (unsigned long long)(r[i].sum_ns * scale + 0.5), (unsigned long long)r[i].max_ns);
 	}
 	printf("]");
 	free(r);
