@@ -23,7 +23,33 @@ export function assign(centroids: readonly Float32Array[], v: Float32Array): num
 
 /** The n centroids closest to q, best first. */
 export function nearestCentroids(centroids: readonly Float32Array[], q: Float32Array, n: number): number[] {
-  return centroids.map((c, i) => [i, dot(c, q)] as const).sort((a, b) => b[1] - a[1]).slice(0, n).map(([i]) => i);
+  return Array.from(rankCells(centroids, q).order.subarray(0, n));
+}
+
+/** Every cell by similarity to q, nearest first (typed arrays: this runs once per query). */
+export function rankCells(centroids: readonly Float32Array[], q: Float32Array): { order: Int32Array; similarity: Float64Array } {
+  const sims = new Float64Array(centroids.length);
+  for (let c = 0; c < centroids.length; c++) sims[c] = dot(centroids[c]!, q);
+  const order = new Int32Array(centroids.length);
+  for (let c = 0; c < order.length; c++) order[c] = c;
+  order.sort((a, b) => sims[b]! - sims[a]! || a - b);
+  const similarity = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) similarity[i] = sims[order[i]!]!;
+  return { order, similarity };
+}
+
+export interface ProbeRule { min: number; max: number; /** Cosine below the nearest centroid's that still counts as close. */ margin: number }
+
+/**
+ * How many of the ranked cells to scan: at least `min`, and every cell whose centroid is within
+ * `margin` of the nearest one (up to `max`). A query inside one cluster scans few cells; a query
+ * between clusters, or data without clear clusters, scans up to `max`.
+ */
+export function probeCount(similarity: ArrayLike<number>, rule: ProbeRule): number {
+  const max = Math.min(rule.max, similarity.length);
+  let n = Math.min(rule.min, max);
+  while (n < max && similarity[n]! >= similarity[0]! - rule.margin) n++;
+  return n;
 }
 
 /** Spherical k-means (seeded by evenly spaced samples; empty clusters re-seeded from the worst-fit vectors). */
