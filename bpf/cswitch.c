@@ -1,26 +1,60 @@
-/* Loader for cswitch.bpf.c: per-task voluntary/involuntary switches and migrations, busiest first. */
+/* Loader for cswitch.bpf.c: per-task voluntary/involuntary switches and migrations, busiest first.
+ * tp_btf: rows are the kernel's per-task counters, read by a task iterator at attach and at the end
+ * (plus the rows of tasks that exited); the classic fallback counts events into a hash. */
 #include "loader_common.h"
 #include "probe_types.h"
 #include "cswitch.skel.h"
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
-
 
 static void *open_skel(void) { return cswitch_bpf__open(); }
 static struct bpf_object *object(void *s) { return ((struct cswitch_bpf *)s)->obj; }
+static bool kernel_counters(struct cswitch_bpf *skel) { return bpf_program__autoload(skel->progs.switch_btf); }
 static void configure(void *s, const struct probe_args *a)
 {
 	struct cswitch_bpf *skel = s;
 	SET_COMMON_FILTERS(skel, a);
-	/* tp_btf: live rows in the direct-mapped array; the classic fallback keeps them in the hash. */
-	uint32_t slots = bpf_program__autoload(skel->progs.switch_btf) ? row_slots() : 1;
-	bpf_map__set_max_entries(skel->maps.rows, slots);
-	skel->rodata->row_mask = slots - 1;
+	/* The iterator needs BTF like tp_btf: without it (classic fallback) it is not loaded either. */
+	bpf_program__set_autoload(skel->progs.rows_iter, kernel_counters(skel));
 }
 static int load(void *s) { return cswitch_bpf__load(s); }
-static int attach(void *s, const struct probe_args *a) { return cswitch_bpf__attach(s); }
+
+/* One pass of the task iterator; the rows it writes (report pass) appended to *rows. */
+static int iterate(struct cswitch_bpf *skel, struct switch_row **rows, size_t *n)
+{
+	int fd = bpf_iter_create(bpf_link__fd(skel->links.rows_iter));
+	if (fd < 0) return fd;
+	size_t have = *n * sizeof(**rows), cap = have + 64 * 1024;
+	char *buf = realloc(*rows, cap);
+	ssize_t got = 0;
+	while (buf && (got = read(fd, buf + have, cap - have)) > 0) {
+		have += got;
+		if (cap - have < 4096) { char *nb = realloc(buf, cap *= 2); if (!nb) break; buf = nb; }
+	}
+	close(fd);
+	if (buf) { *rows = (struct switch_row *)buf; *n = have / sizeof(**rows); }
+	return got < 0 ? -1 : 0;
+}
+
+static int attach(void *s, const struct probe_args *a)
+{
+	struct cswitch_bpf *skel = s;
+	int err = cswitch_bpf__attach(skel);
+	if (err || !kernel_counters(skel)) return err;
+	struct switch_row *none = NULL;
+	size_t n = 0;
+	err = iterate(skel, &none, &n); /* the snapshot every row counts from (writes no rows) */
+	free(none);
+	if (err) return err;
+	skel->bss->armed = 1;
+	return 0;
+}
 static void destroy(void *s) { cswitch_bpf__destroy(s); }
 static volatile uint32_t *mask_of(void *s) { return &((struct cswitch_bpf *)s)->bss->sample_mask; }
+/* Only the classic fallback counts events, so only it has anything to sample. */
+static bool samples(void *s) { return !kernel_counters(s); }
 
 static struct sw_cpu sum_cpus(void *s)
 {
@@ -47,16 +81,32 @@ static int busiest(const void *x, const void *y)
 static void report(void *s, const struct probe_args *a)
 {
 	struct cswitch_bpf *skel = s;
-	struct switch_row *r;
-	size_t n = collect_rows(bpf_map__fd(skel->maps.rows), bpf_map__max_entries(skel->maps.rows), bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
-	struct sw_cpu t = sum_cpus(s);
+	struct switch_row *r = NULL;
+	size_t n;
+	struct sw_cpu t = {};
+	bool kc = kernel_counters(skel);
+	if (kc) {
+		/* exited tasks' rows, then every live task's (the iterator skips those already exited) */
+		n = dump_values(bpf_map__fd(skel->maps.exited), 16, sizeof(*r), (void **)&r); /* key: tid, start_time */
+		skel->bss->report = 1;
+		iterate(skel, &r, &n);
+		for (size_t i = 0; i < n; i++) {
+			t.voluntary += r[i].voluntary;
+			t.involuntary += r[i].involuntary;
+			t.migrations += r[i].migrations;
+		}
+		t.recorded = t.voluntary + t.involuntary + t.migrations;
+	} else {
+		n = collect_rows(-1, 1, bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
+		t = sum_cpus(s);
+	}
 	uint64_t all = t.voluntary + t.involuntary + t.migrations;
-	/* Totals are exact; per-task rows scale by all events / events recorded in rows. */
+	/* Totals are exact; per-task rows scale by all events / events recorded in rows (fallback, sampled). */
 	double scale = t.recorded ? (double)all / t.recorded : 1.0;
 	qsort(r, n, sizeof(*r), busiest);
-	printf("\"totals\":{\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu},\"rows_recorded\":%llu,\"scale\":%.4f,\"tasks_seen\":%zu,\"top_tasks\":[",
+	printf("\"totals\":{\"voluntary\":%llu,\"involuntary\":%llu,\"migrations\":%llu},\"rows_source\":\"%s\",\"rows_recorded\":%llu,\"scale\":%.4f,\"tasks_seen\":%zu,\"top_tasks\":[",
 	       (unsigned long long)t.voluntary, (unsigned long long)t.involuntary, (unsigned long long)t.migrations,
-	       (unsigned long long)t.recorded, scale, n);
+	       kc ? "kernel_counters" : "events", (unsigned long long)t.recorded, scale, n);
 	for (size_t i = 0; i < n && i < a->top; i++) {
 		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", (unsigned)r[i].tid, r[i].tgid);
 		json_str(stdout, r[i].comm);
@@ -72,7 +122,7 @@ int main(int argc, char **argv)
 	static const struct probe_ops ops = {
 		.name = "cswitch", .supports_task_filters = true, .dual_attach = true, .open = open_skel,
 		.object = object, .configure = configure, .load = load, .attach = attach, .destroy = destroy, .report = report,
-		.seen = seen, .sample_mask = mask_of,
+		.seen = seen, .sample_mask = mask_of, .samples = samples,
 	};
 	return probe_main(argc, argv, &ops);
 }

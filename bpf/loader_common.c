@@ -168,7 +168,7 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 		if (ops->dual_attach) select_programs(ops->object(skel), m);
 		ops->configure(skel, &a);
 		int err = ops->load(skel);
-		if (!err && a.sample_mode == SAMPLE_FIXED && ops->sample_mask) {
+		if (!err && a.sample_mode == SAMPLE_FIXED && ops->sample_mask && (!ops->samples || ops->samples(skel))) {
 			*ops->sample_mask(skel) = a.sample_every - 1;
 			sampling = (struct sampling_state){ .on = true, .every = a.sample_every, .from_ms = 0 };
 		}
@@ -209,7 +209,7 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 	fflush(stdout);
 
 	uint64_t end = t_attached + a.duration_ms * 1000000ull, next_tick = t_attached + a.interval_ms * 1000000ull;
-	bool auto_sample = a.sample_mode == SAMPLE_AUTO && ops->seen && ops->sample_mask && a.sample_above > 0;
+	bool auto_sample = a.sample_mode == SAMPLE_AUTO && ops->seen && ops->sample_mask && a.sample_above > 0 && (!ops->samples || ops->samples(skel));
 	uint64_t last_seen = 0, last_seen_at = t_attached;
 	while (!exiting) {
 		uint64_t now = now_ns();
@@ -332,21 +332,29 @@ uint32_t row_slots(void)
 	return slots;
 }
 
+size_t dump_values(int fd, size_t key_size, size_t rec, void **out)
+{
+	size_t cap = 256, n = 0;
+	char *buf = malloc(cap * rec), key[64], next[64];
+	void *prev = NULL;
+	while (buf && key_size <= sizeof(key) && bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (n == cap) { char *nb = realloc(buf, (cap *= 2) * rec); if (!nb) break; buf = nb; }
+		if (bpf_map_lookup_elem(fd, next, buf + n * rec) == 0) n++;
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	*out = buf;
+	return n;
+}
+
 size_t collect_rows(int array_fd, uint32_t slots, int hash_fd, size_t rec, void **out)
 {
-	size_t cap = 256, n = 0, len = (size_t)slots * rec;
-	char *buf = malloc(cap * rec);
-	uint32_t key, next, *prev = NULL;
-	while (buf && bpf_map_get_next_key(hash_fd, prev, &next) == 0) {
-		if (n == cap) { char *nb = realloc(buf, (cap *= 2) * rec); if (!nb) break; buf = nb; }
-		if (bpf_map_lookup_elem(hash_fd, &next, buf + n * rec) == 0) n++;
-		key = next;
-		prev = &key;
-	}
-	const char *rows = slots > 1 ? mmap(NULL, len, PROT_READ, MAP_SHARED, array_fd, 0) : MAP_FAILED;
-	for (uint32_t i = 0; buf && rows != MAP_FAILED && i < slots; i++) {
+	char *buf;
+	size_t n = dump_values(hash_fd, sizeof(uint32_t), rec, (void **)&buf), cap = n, len = (size_t)slots * rec;
+	const char *rows = slots > 1 && buf ? mmap(NULL, len, PROT_READ, MAP_SHARED, array_fd, 0) : MAP_FAILED;
+	for (uint32_t i = 0; rows != MAP_FAILED && i < slots; i++) {
 		if (!*(const uint64_t *)(rows + (size_t)i * rec)) continue;
-		if (n == cap) { char *nb = realloc(buf, (cap *= 2) * rec); if (!nb) break; buf = nb; }
+		if (n == cap) { char *nb = realloc(buf, (cap = cap * 2 + 256) * rec); if (!nb) break; buf = nb; }
 		memcpy(buf + n++ * rec, rows + (size_t)i * rec, rec);
 	}
 	if (rows != MAP_FAILED) munmap((void *)rows, len);

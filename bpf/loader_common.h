@@ -56,6 +56,8 @@ struct probe_ops {
 	/* Optional (sampling-capable probes): eligible events so far, and the .bss sample_mask. */
 	uint64_t (*seen)(void *skel);
 	volatile uint32_t *(*sample_mask)(void *skel);
+	/* Optional: false when this configuration has nothing to sample (sampling then stays off). */
+	bool (*samples)(void *skel);
 };
 
 extern volatile bool exiting;
@@ -72,6 +74,8 @@ void print_hist_slots(const unsigned long long *slots, const char *unit, double 
 int percpu_lookup(int fd, uint32_t key, void *out, size_t value_size);
 int possible_cpus(void);
 size_t dump_map(int fd, size_t key_size, size_t value_offset, size_t rec_size, void **out);
+/* Every value of a hash map (keys of key_size bytes, at most 64), value_size bytes each. */
+size_t dump_values(int fd, size_t key_size, size_t value_size, void **out);
 /* Slots of a direct-mapped per-task row array (common.bpf.h ROW_LOOKUP): pid_max rounded up to a
  * power of two, at most ROW_SLOTS_MAX. */
 uint32_t row_slots(void);

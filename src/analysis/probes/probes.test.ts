@@ -117,8 +117,9 @@ describe('eBPF probes on this kernel', () => {
     const spinners = [0, 1].map(() => spawn('taskset', ['-c', '0', YES], { stdio: 'ignore' }));
     try {
       await new Promise((r) => setTimeout(r, 200));
-      // 2 spinners sharing CPU 0 switch ~250 times/s: fixed N=4 keeps about a quarter of the rows.
-      const sw = await runProbeLoader({ name: 'cswitch', durationS: 1.5, comm: comm(YES), sampling: 4 }, { maxProbeSeconds: 60 });
+      // 2 spinners sharing CPU 0 switch ~250 times/s: fixed N=4 keeps about a quarter of the rows
+      // (cswitch counts events only on the classic fallback; with tp_btf it reads kernel counters).
+      const sw = await runProbeLoader({ name: 'cswitch', durationS: 1.5, comm: comm(YES), sampling: 4, attach: 'tracepoint' }, { maxProbeSeconds: 60 });
       expect(sw.sampling).toMatchObject({ mode: 'fixed', sampled: true, sampleEvery: 4, fromMs: 0 });
       const totals = sw.data.totals as { involuntary: number };
       const recorded = sw.data.rows_recorded as number;
@@ -126,6 +127,12 @@ describe('eBPF probes on this kernel', () => {
       expect(recorded).toBeGreaterThan(totals.involuntary / 12);
       expect(recorded).toBeLessThan(totals.involuntary / 2);
       expect(sw.data.scale as number).toBeCloseTo(totals.involuntary / recorded, 2);
+      // tp_btf: the kernel's own per-task counters, exact at no per-event cost, so nothing is sampled
+      const exact = await runProbeLoader({ name: 'cswitch', durationS: 1, comm: comm(YES), sampling: 4 }, { maxProbeSeconds: 60 });
+      expect(exact.data.rows_source).toBe('kernel_counters');
+      expect(exact.sampling).toMatchObject({ mode: 'fixed', sampled: false, sampleEvery: 1 });
+      expect((exact.data.totals as { involuntary: number }).involuntary).toBeGreaterThan(100);
+      expect(exact.data.scale).toBe(1);
       const lat = await runProbeLoader({ name: 'runqlat', durationS: 1.5, comm: comm(YES), sampling: 4 }, { maxProbeSeconds: 60 });
       const seen = lat.data.waits_seen as number;
       const kept = lat.data.waits_recorded as number;
@@ -142,14 +149,14 @@ describe('eBPF probes on this kernel', () => {
   it('starts sampling by itself above the event-rate threshold, not below it', async () => {
     // Every context switch on the host is eligible without filters; 1000/s is far below what a
     // hackbench run causes, so auto sampling must start, after a first exact measurement window.
-    const hot = await probeDuring({ name: 'cswitch', durationS: 1.5, sampleAbovePerS: 1000 }, [HB, '-p', '-g', '2', '-l', '200']);
+    const hot = await probeDuring({ name: 'runqlat', durationS: 1.5, sampleAbovePerS: 1000 }, [HB, '-p', '-g', '2', '-l', '200']);
     expect(hot.sampling?.mode).toBe('auto');
     expect(hot.sampling?.sampled).toBe(true);
     expect(hot.sampling!.sampleEvery).toBeGreaterThanOrEqual(2);
     expect(hot.sampling!.fromMs).toBeGreaterThan(0);
     expect(hot.sampling!.thresholdEventsPerS).toBe(1000);
     // the default threshold (250k/s) is not reached by one dd on a comm filter
-    const cold = await probeDuring({ name: 'cswitch', durationS: 1, comm: comm(DD) }, [DD, 'if=/dev/zero', 'of=/dev/null', 'bs=4k', 'count=100']);
+    const cold = await probeDuring({ name: 'runqlat', durationS: 1, comm: comm(DD) }, [DD, 'if=/dev/zero', 'of=/dev/null', 'bs=4k', 'count=100']);
     expect(cold.sampling).toMatchObject({ mode: 'auto', sampled: false, sampleEvery: 1 });
     expect(() => validateProbeRequest({ name: 'cswitch', durationS: 1, sampling: 3 }, 60)).toThrow(/power of two from 2 to 1024/);
     expect(() => validateProbeRequest({ name: 'biolat', durationS: 1, sampling: 'off' }, 60)).toThrow(/does not sample/);

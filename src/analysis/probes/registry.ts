@@ -24,8 +24,8 @@ export const PROBES: readonly ProbeInfo[] = [
   },
   {
     name: 'cswitch', title: 'Context switches and migrations',
-    description: 'Per task: voluntary switches (blocked), involuntary switches (preempted while runnable) and CPU migrations; exact totals and the busiest tasks (per-task rows sampled 1 in N above the rate threshold).',
-    attaches: ['tp_btf/sched_switch, sched_migrate_task', 'tracepoint/sched/* (fallback)'],
+    description: 'Per task: voluntary switches (blocked), involuntary switches (preempted while runnable) and CPU migrations; exact totals and the busiest tasks. With tp_btf the rows are the kernel\'s own per-task counters (nvcsw, nivcsw, se.nr_migrations, as in /proc/PID/status) read by a task iterator at attach and at the end, sched_switch catching only final switch-outs: exact, nothing sampled (data.rows_source "kernel_counters"). The classic fallback counts events (rows sampled 1 in N above the rate threshold).',
+    attaches: ['tp_btf/sched_switch (final switch-outs) + iter/task', 'tracepoint/sched/sched_switch, sched_migrate_task (fallback)'],
     taskFilters: true, streamsEvents: false, sampling: true,
   },
   {
