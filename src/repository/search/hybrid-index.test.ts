@@ -100,7 +100,7 @@ describe('HybridIndex', () => {
       INSERT INTO search_kb_docs (id, key, fields_json, embed_text) VALUES (1, 'somaxconn', '{"title":"net.core.somaxconn","body":"listen backlog"}', 'tcp listen backlog web server connections');
       INSERT INTO search_kb_fts (rowid, title, body) VALUES (1, 'net.core.somaxconn', 'listen backlog');`);
     const index = await HybridIndex.open(db, { namespace: 'kb', fields, embedder: new HashingEmbedder() });
-    expect((db.prepare('SELECT layout FROM search_kb_model').get() as { layout: number }).layout).toBe(4);
+    expect((db.prepare('SELECT layout FROM search_kb_model').get() as { layout: number }).layout).toBe(5);
     expect(index.count()).toBe(1);
     const r = await index.search('tcp connections backlog', { limit: 1 });
     expect(r.hits[0]).toMatchObject({ key: 'somaxconn', vectorRank: 1 });

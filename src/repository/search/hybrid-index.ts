@@ -60,11 +60,11 @@ export interface SearchResult {
 const loaded = new WeakSet<Db>();
 
 /**
- * Vector layout 4: exact float vectors in a plain table + an int8 copy in a sqlite-vec vec0 index
- * whose partition key is the vector's IVF cell, with chunks sized to the cells (layout 3 used
- * vec0's default chunk; it is rebuilt from the exact vectors, without re-embedding).
+ * Vector layout 5: exact float vectors in a plain table + per IVF cell one row of packed int8 codes,
+ * scanned in memory (layouts 3 and 4 kept the int8 copy in a sqlite-vec vec0 index; they are rebuilt
+ * from the exact vectors, without re-embedding).
  */
-const LAYOUT = 4;
+const LAYOUT = 5;
 export { IVF_MIN_DOCS, quantizeInt8 } from './vectors.js';
 
 function loadVec(db: Db): void {
@@ -115,7 +115,7 @@ export class HybridIndex {
 
   private constructor(private readonly db: Db, readonly namespace: string, readonly fields: readonly IndexField[], readonly embedder: Embedder, partitionFrom: number) {
     this.t = `search_${namespace}`;
-    this.vectors = new VectorStore(db, this.t, partitionFrom);
+    this.vectors = new VectorStore(db, this.t, partitionFrom, embedder.dimension);
   }
 
   /** Opens (creating on first use) the namespace's tables; re-embeds every document when the model changed. */
@@ -142,9 +142,9 @@ export class HybridIndex {
     const { modelId, dimension, provider } = this.embedder;
     if (stored && stored.model_id === modelId && stored.dimension === dimension) {
       if (stored.layout === LAYOUT) return;
-      if (stored.layout === 3) { // same vectors, older int8 index: rebuild it from the exact vectors
+      if (stored.layout === 3 || stored.layout === 4) { // same vectors, older int8 index: rebuild it from the exact vectors
         this.db.transaction(() => {
-          this.vectors.rebuildQuantized(dimension, this.count());
+          this.vectors.rebuildCells();
           this.db.prepare(`UPDATE ${this.t}_model SET layout = ? WHERE id = 1`).run(LAYOUT);
         }).immediate();
         return;
@@ -155,11 +155,12 @@ export class HybridIndex {
     this.db.transaction(() => {
       this.vectors.reset(dimension);
       const write = this.vectors.writer();
-      docs.forEach((d, i) => write(d.id, vectors[i]!));
+      docs.forEach((d, i) => write.put(d.id, vectors[i]!));
+      write.flush();
       this.db.prepare(`INSERT INTO ${this.t}_model (id, model_id, dimension, provider, layout) VALUES (1, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET model_id = excluded.model_id, dimension = excluded.dimension, provider = excluded.provider, layout = excluded.layout, trained_docs = 0`).run(modelId, dimension, provider, LAYOUT);
     }).immediate();
-    this.vectors.maybePartition(this.count(), dimension);
+    this.vectors.maybePartition(this.count());
   }
 
   /** The model id and dimension the stored vectors were made with. */
@@ -194,7 +195,7 @@ export class HybridIndex {
     const deleteFts = this.db.prepare(`DELETE FROM ${this.t}_fts WHERE rowid = ?`);
     const insertFts = this.db.prepare(`INSERT INTO ${this.t}_fts (rowid, ${names.join(', ')}) VALUES (?, ${names.map(() => '?').join(', ')})`);
     const writeVector = this.vectors.writer();
-    this.db.transaction(() => {
+    const write = this.db.transaction(() => {
       docs.forEach((doc, i) => {
         const fieldsJson = JSON.stringify(doc.fields);
         const existing = findId.get(doc.key) as { id: number } | undefined;
@@ -207,20 +208,25 @@ export class HybridIndex {
           id = Number(insertDoc.run(doc.key, fieldsJson, doc.embedText).lastInsertRowid);
         }
         insertFts.run(id, ...names.map((n) => doc.fields[n] ?? ''));
-        writeVector(id, vecs[i]!);
+        writeVector.put(id, vecs[i]!);
       });
-    }).immediate();
-    this.vectors.maybePartition(this.count(), this.embedder.dimension);
+      writeVector.flush();
+    });
+    // The in-memory cells changed with the rows; if the rows rolled back, reload the cells from them.
+    try { write.immediate(); } catch (error) { this.vectors.invalidate(); throw error; }
+    this.vectors.maybePartition(this.count());
   }
 
   remove(key: string): boolean {
     const row = this.db.prepare(`SELECT id FROM ${this.t}_docs WHERE key = ?`).get(key) as { id: number } | undefined;
     if (!row) return false;
-    this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM ${this.t}_fts WHERE rowid = ?`).run(row.id);
-      this.vectors.remove(row.id);
-      this.db.prepare(`DELETE FROM ${this.t}_docs WHERE id = ?`).run(row.id);
-    })();
+    try {
+      this.db.transaction(() => {
+        this.db.prepare(`DELETE FROM ${this.t}_fts WHERE rowid = ?`).run(row.id);
+        this.vectors.remove(row.id);
+        this.db.prepare(`DELETE FROM ${this.t}_docs WHERE id = ?`).run(row.id);
+      })();
+    } catch (error) { this.vectors.invalidate(); throw error; }
     return true;
   }
 

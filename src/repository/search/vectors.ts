@@ -1,28 +1,27 @@
-// The vector side of a hybrid index: exact float vectors in a plain table and an int8 copy in a
-// sqlite-vec vec0 index whose partition key is the vector's IVF cell (0 until the index is large
-// enough to partition). KNN scans the int8 copy of the probed cells and re-ranks exactly.
+// The vector side of a hybrid index: exact float vectors in a plain table, and per IVF cell (one
+// cell until the index is large enough to partition) an int8 copy of its vectors, persisted as one
+// row of packed codes and scanned in memory by a SIMD kernel (int8-cells.ts). KNN scans the probed
+// cells' int8 codes and re-ranks the best candidates on the exact vectors.
 import type { Db } from '../../db/index.js';
+import { Int8Cell, codeStride } from './int8-cells.js';
 import { assign, kmeans, probeCount, rankCells, type ProbeRule } from './ivf.js';
 
 /** From this many documents the int8 index is partitioned (k-means cells; a query scans the nearest few). */
 export const IVF_MIN_DOCS = 5_000;
 const IVF_SAMPLE = 8192;
-// Each probed cell is one KNN statement with a fixed cost, so cells are few and large (√n / 2).
+// Cells are few and large (√n / 2): a cell's codes are rewritten whole when one of its documents changes.
 const ivfCells = (docs: number) => Math.max(32, Math.min(256, Math.round(Math.sqrt(docs) / 2)));
 /**
- * Cells probed: the nearest 2, plus every cell within 0.04 cosine of the nearest, up to
- * max(6, cells/32) (the former fixed count). On the bench's 40-topic set this probes 2.35 cells on
- * average at 10k (recall@10 1.0 vs exact; a fixed 2 gave 0.98) and 4.0 at 100k (0.998; fixed 3: 0.97).
+ * Cells probed: max(6, cells/32), plus cells within 0.04 cosine of the nearest, up to twice that.
+ * In memory a probed cell costs ~2 µs per 100 vectors, so probing is generous: on the bench's
+ * 40-topic set recall@10 vs an exact scan is 1.0 at 10k and 0.998 at 100k.
  */
-export const probeRule = (cells: number): ProbeRule => ({ min: 2, max: Math.max(6, Math.ceil(cells / 32)), margin: 0.04 });
-/** Extra int8 candidates re-ranked exactly (int8 scans are ~2.5x faster than float; k is costly). */
+export const probeRule = (cells: number): ProbeRule => {
+  const min = Math.max(6, Math.ceil(cells / 32));
+  return { min, max: 2 * min, margin: 0.04 };
+};
+/** Extra int8 candidates re-ranked exactly (int8 order differs from float order near the k-th). */
 const RERANK_EXTRA = 10;
-// vec0 reads and scans whole chunks (default 1024 slots): a KNN over a ~200-vector cell read
-// 512 KiB. Chunks sized to the average cell (power of two, 64-1024) halved the per-cell cost at
-// 10k documents; at 100k (~600 per cell) 1024 stays best (bench, 256 vs 512 vs 1024).
-const chunkSize = (docs: number, cells: number) => Math.min(1024, Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, docs / Math.max(1, cells))))));
-// Unpartitioned indexes are small (the library, the tunables); one chunk of 1024 would still be read whole.
-const SMALL_CHUNK = 256;
 
 /**
  * int8 copy of a unit vector. Components of a d-dimensional unit vector are ~1/sqrt(d), so the
@@ -35,51 +34,74 @@ export function quantizeInt8(v: Float32Array): Int8Array {
   return q;
 }
 
-export const blob = (a: Float32Array | Int8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+export const blob = (a: Float32Array | Int8Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const toVec = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
-interface Statement { all(...params: unknown[]): unknown[] }
+interface Statement { all(...params: unknown[]): unknown[]; get(...params: unknown[]): unknown; run(...params: unknown[]): unknown }
+export interface VectorWriter { put(id: number, v: Float32Array): void; /** Persist the cells put() changed; call before the transaction ends. */ flush(): void }
 
 export class VectorStore {
   /** IVF cell centroids (empty: not partitioned); loaded once, replaced when retrained. */
   private centroids: Float32Array[] | undefined;
-  private knnFlat: Statement | undefined;
-  private knnCells: Statement | undefined;
-  private rerank: Statement | undefined;
+  /** Cells loaded so far (lazily, on first probe or write); the database row is the truth. */
+  private readonly loadedCells = new Map<number, Int8Cell>();
+  private readonly statements = new Map<string, Statement>();
+  private dataVersion: number | undefined;
+  private versionStatement: Statement | undefined;
 
-  constructor(private readonly db: Db, private readonly t: string, private readonly partitionFrom: number) {}
+  constructor(private readonly db: Db, private readonly t: string, private readonly partitionFrom: number, private dimension: number) {}
+
+  private stmt(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, st = this.db.prepare(sql) as unknown as Statement);
+    return st;
+  }
+
+  /** Another connection committed (data_version moved): what this one holds in memory may be stale. */
+  private checkFresh(): void {
+    this.versionStatement ??= this.db.prepare('PRAGMA data_version').pluck() as unknown as Statement;
+    const version = this.versionStatement.get() as number;
+    if (this.dataVersion !== undefined && version !== this.dataVersion) this.invalidate();
+    this.dataVersion = version;
+  }
+
+  /** Drop what is held in memory (a write rolled back, or another connection wrote); reloaded on use. */
+  invalidate(): void { this.centroids = undefined; this.loadedCells.clear(); }
 
   /** Drop and create the vector tables for `dimension` (the caller re-inserts every vector). */
   reset(dimension: number): void {
-    this.db.exec(`DROP TABLE IF EXISTS ${this.t}_vec; DROP TABLE IF EXISTS ${this.t}_q8; DELETE FROM ${this.t}_centroids;
+    this.dimension = dimension;
+    this.db.exec(`DROP TABLE IF EXISTS ${this.t}_vec; DROP TABLE IF EXISTS ${this.t}_q8; DROP TABLE IF EXISTS ${this.t}_cells; DELETE FROM ${this.t}_centroids;
       CREATE TABLE ${this.t}_vec (id INTEGER PRIMARY KEY, embedding BLOB NOT NULL);
-      ${this.q8Sql(dimension, SMALL_CHUNK)}`);
+      CREATE TABLE ${this.t}_cells (cell INTEGER PRIMARY KEY, ids BLOB NOT NULL, codes BLOB NOT NULL);`);
+    this.statements.clear();
+    this.invalidate();
     this.centroids = [];
-    this.forgetStatements();
   }
 
-  private q8Sql(dimension: number, chunk: number): string {
-    return `CREATE VIRTUAL TABLE ${this.t}_q8 USING vec0(part integer partition key, q int8[${dimension}], chunk_size=${chunk});`;
-  }
-
-  private forgetStatements(): void { this.knnFlat = this.knnCells = this.rerank = undefined; }
-
-  private prepare(sql: string): Statement { return this.db.prepare(sql) as unknown as Statement; }
-
-  /** Rebuild the int8 index from the exact vectors (new layout or new cells); no re-embedding. */
-  rebuildQuantized(dimension: number, docs: number): void {
+  /** Rebuild every cell's int8 codes from the exact vectors (older layouts, new cells); no re-embedding. */
+  rebuildCells(): void {
+    this.db.exec(`DROP TABLE IF EXISTS ${this.t}_q8; DROP TABLE IF EXISTS ${this.t}_cells;
+      CREATE TABLE ${this.t}_cells (cell INTEGER PRIMARY KEY, ids BLOB NOT NULL, codes BLOB NOT NULL);`);
+    this.statements.clear();
+    this.loadedCells.clear();
     const cells = this.cells();
-    this.db.exec(`DROP TABLE IF EXISTS ${this.t}_q8; ${this.q8Sql(dimension, cells.length ? chunkSize(docs, cells.length) : SMALL_CHUNK)}`);
-    this.forgetStatements();
-    const put = this.db.prepare(`INSERT INTO ${this.t}_q8 (rowid, part, q) VALUES (?, ?, vec_int8(?))`);
+    const built = new Map<number, Int8Cell>();
     // Paged, not iterated: better-sqlite3 cannot write while a read on the connection is open.
     const page = this.db.prepare(`SELECT id, embedding FROM ${this.t}_vec WHERE id > ? ORDER BY id LIMIT 2000`);
     for (let after = 0; ;) {
       const rows = page.all(after) as Array<{ id: number; embedding: Buffer }>;
       if (rows.length === 0) break;
-      for (const r of rows) { const v = toVec(r.embedding); put.run(BigInt(r.id), BigInt(cells.length ? assign(cells, v) : 0), blob(quantizeInt8(v))); }
+      for (const r of rows) {
+        const v = toVec(r.embedding);
+        const c = cells.length ? assign(cells, v) : 0;
+        let cell = built.get(c);
+        if (!cell) built.set(c, cell = new Int8Cell(codeStride(v.length), 256));
+        cell.add(r.id, quantizeInt8(v));
+      }
       after = rows[rows.length - 1]!.id;
     }
+    for (const [c, cell] of built) { this.persist(c, cell); this.loadedCells.set(c, cell); }
   }
 
   cells(): Float32Array[] {
@@ -87,8 +109,30 @@ export class VectorStore {
     return this.centroids;
   }
 
+  private cell(c: number): Int8Cell {
+    let cell = this.loadedCells.get(c);
+    if (!cell) {
+      const row = this.stmt(`SELECT ids, codes FROM ${this.t}_cells WHERE cell = ?`).get(c) as { ids: Buffer; codes: Buffer } | undefined;
+      const stride = codeStride(this.dimension);
+      cell = row ? Int8Cell.from(stride, row.ids, row.codes) : new Int8Cell(stride);
+      this.loadedCells.set(c, cell);
+    }
+    return cell;
+  }
+
+  private persist(c: number, cell: Int8Cell): void {
+    if (cell.size === 0) this.stmt(`DELETE FROM ${this.t}_cells WHERE cell = ?`).run(c);
+    else this.stmt(`INSERT OR REPLACE INTO ${this.t}_cells (cell, ids, codes) VALUES (?, ?, ?)`).run(c, blob(cell.idBytes()), blob(cell.codes()));
+  }
+
+  /** The cell a stored vector is in (the same assignment its insert made). */
+  private cellOf(v: Float32Array): number {
+    const cells = this.cells();
+    return cells.length ? assign(cells, v) : 0;
+  }
+
   /** Partition (or re-partition, each time the index doubled) once it holds `partitionFrom` documents. */
-  maybePartition(docs: number, dimension: number): void {
+  maybePartition(docs: number): void {
     const trained = (this.db.prepare(`SELECT trained_docs AS t FROM ${this.t}_model WHERE id = 1`).get() as { t: number } | undefined)?.t ?? 0;
     if (docs < this.partitionFrom || (trained > 0 && docs < 2 * trained)) return;
     const step = Math.max(1, Math.floor(docs / IVF_SAMPLE));
@@ -100,57 +144,86 @@ export class VectorStore {
       const ins = this.db.prepare(`INSERT INTO ${this.t}_centroids (id, centroid) VALUES (?, ?)`);
       centroids.forEach((c, i) => ins.run(i, blob(c)));
       this.centroids = centroids;
-      this.rebuildQuantized(dimension, docs);
+      this.rebuildCells();
       this.db.prepare(`UPDATE ${this.t}_model SET trained_docs = ? WHERE id = 1`).run(docs);
     }).immediate();
   }
 
-  /** Insert or replace one document's exact vector and its int8 copy. */
-  writer(): (id: number, v: Float32Array) => void {
-    const exact = this.db.prepare(`INSERT OR REPLACE INTO ${this.t}_vec (id, embedding) VALUES (?, ?)`);
-    const del = this.db.prepare(`DELETE FROM ${this.t}_q8 WHERE rowid = ?`);
-    const ins = this.db.prepare(`INSERT INTO ${this.t}_q8 (rowid, part, q) VALUES (?, ?, vec_int8(?))`);
-    return (id, v) => {
-      const cells = this.cells();
-      exact.run(id, blob(v));
-      del.run(BigInt(id));
-      ins.run(BigInt(id), BigInt(cells.length ? assign(cells, v) : 0), blob(quantizeInt8(v)));
+  /** Insert or replace documents' exact vectors and int8 copies; flush() writes the changed cells. */
+  writer(): VectorWriter {
+    this.checkFresh();
+    const dirty = new Set<number>();
+    return {
+      put: (id, v) => {
+        const old = this.stmt(`SELECT embedding FROM ${this.t}_vec WHERE id = ?`).get(id) as { embedding: Buffer } | undefined;
+        if (old) { const c = this.cellOf(toVec(old.embedding)); if (this.cell(c).remove(id)) dirty.add(c); }
+        this.stmt(`INSERT OR REPLACE INTO ${this.t}_vec (id, embedding) VALUES (?, ?)`).run(id, blob(v));
+        const c = this.cellOf(v);
+        this.cell(c).add(id, quantizeInt8(v));
+        dirty.add(c);
+      },
+      flush: () => { for (const c of dirty) this.persist(c, this.cell(c)); dirty.clear(); },
     };
   }
 
   remove(id: number): void {
-    this.db.prepare(`DELETE FROM ${this.t}_vec WHERE id = ?`).run(id);
-    this.db.prepare(`DELETE FROM ${this.t}_q8 WHERE rowid = ?`).run(BigInt(id));
+    this.checkFresh();
+    const old = this.stmt(`SELECT embedding FROM ${this.t}_vec WHERE id = ?`).get(id) as { embedding: Buffer } | undefined;
+    if (!old) return;
+    const c = this.cellOf(toVec(old.embedding));
+    if (this.cell(c).remove(id)) this.persist(c, this.cell(c));
+    this.stmt(`DELETE FROM ${this.t}_vec WHERE id = ?`).run(id);
   }
 
   /**
-   * k nearest document ids by cosine (L2 on unit vectors): an int8 KNN scan in sqlite-vec picks
-   * k + RERANK_EXTRA candidates, which are re-ranked on the exact float vectors.
+   * k nearest document ids by cosine (L2 on unit vectors): the int8 codes of the probed cells are
+   * scanned in memory for k + RERANK_EXTRA candidates, which are re-ranked on the exact float vectors.
    */
   nearest(queryVector: Float32Array, k: number): Array<{ id: number; distance: number }> {
-    const q = blob(quantizeInt8(queryVector));
+    this.checkFresh();
+    const q = quantizeInt8(queryVector);
+    const want = k + RERANK_EXTRA;
+    const best = new TopK(want);
     const cells = this.cells();
-    let ids: number[];
     if (cells.length === 0) {
-      this.knnFlat ??= this.prepare(`SELECT rowid AS id FROM ${this.t}_q8 WHERE q MATCH vec_int8(?) AND k = ?`);
-      ids = (this.knnFlat.all(q, k + RERANK_EXTRA) as Array<{ id: number }>).map((r) => r.id);
+      best.addCell(this.cell(0), q);
     } else {
-      // IVF: k + extra nearest int8 vectors in each probed cell (one KNN per cell), merged by int8 distance.
       const { order, similarity } = rankCells(cells, queryVector);
-      const want = k + RERANK_EXTRA;
-      this.knnCells ??= this.prepare(`SELECT rowid AS id, distance FROM ${this.t}_q8 WHERE q MATCH vec_int8(?) AND k = ? AND part IN (SELECT value FROM json_each(?))`);
       const rule = probeRule(cells.length);
-      const rows: Array<{ id: number; distance: number }> = [];
       // The nearest cells may hold fewer than k + extra vectors (documents removed): the query is in a
       // sparse region whose neighbours are spread out, so the next batches are the maximum.
-      for (let probed = 0; rows.length < want && probed < order.length;) {
-        const batch = order.subarray(probed, probed += probed === 0 ? probeCount(similarity, rule) : rule.max);
-        rows.push(...this.knnCells.all(q, want, JSON.stringify(Array.from(batch))) as Array<{ id: number; distance: number }>);
+      for (let probed = 0, found = 0; found < want && probed < order.length;) {
+        const end = probed + (probed === 0 ? probeCount(similarity, rule) : rule.max);
+        for (; probed < Math.min(end, order.length); probed++) found += best.addCell(this.cell(order[probed]!), q);
       }
-      ids = rows.sort((a, b) => a.distance - b.distance).slice(0, want).map((r) => r.id);
     }
-    this.rerank ??= this.prepare(`SELECT id, vec_distance_l2(embedding, ?) AS distance FROM ${this.t}_vec
-      WHERE id IN (SELECT value FROM json_each(?)) ORDER BY distance LIMIT ?`);
-    return this.rerank.all(blob(queryVector), JSON.stringify(ids), k) as Array<{ id: number; distance: number }>;
+    const ids = best.ids();
+    if (ids.length === 0) return [];
+    return this.stmt(`SELECT id, vec_distance_l2(embedding, ?) AS distance FROM ${this.t}_vec
+      WHERE id IN (SELECT value FROM json_each(?)) ORDER BY distance LIMIT ?`).all(blob(queryVector), JSON.stringify(ids), k) as Array<{ id: number; distance: number }>;
   }
+}
+
+/** The k smallest (distance, id) pairs seen, kept sorted by insertion (k is a few dozen). */
+class TopK {
+  private readonly dist: Float64Array;
+  private readonly id: Int32Array;
+  private n = 0;
+  constructor(private readonly k: number) { this.dist = new Float64Array(k); this.id = new Int32Array(k); }
+
+  /** Offer every code of a cell; returns how many it holds. */
+  addCell(cell: Int8Cell, q: Int8Array): number {
+    const d = cell.distances(q);
+    const ids = cell.ids;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i]!;
+      if (this.n === this.k && x >= this.dist[this.n - 1]!) continue;
+      let j = this.n < this.k ? this.n++ : this.n - 1;
+      for (; j > 0 && this.dist[j - 1]! > x; j--) { this.dist[j] = this.dist[j - 1]!; this.id[j] = this.id[j - 1]!; }
+      this.dist[j] = x; this.id[j] = ids[i]!;
+    }
+    return d.length;
+  }
+
+  ids(): number[] { return Array.from(this.id.subarray(0, this.n)); }
 }
