@@ -233,7 +233,9 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 			fflush(stdout);
 			next_tick += a.interval_ms * 1000000ull;
 		}
-		uint64_t wait = end - now < 100000000ull ? end - now : 100000000ull;
+		/* Without a ring buffer or sampling to watch, sleep to the next tick: few syscalls of our own. */
+		uint64_t cap = ops->poll || auto_sample ? 100000000ull : next_tick > now ? next_tick - now : 1000000ull;
+		uint64_t wait = end - now < cap ? end - now : cap;
 		if (auto_sample && !sampling.on && wait > 50000000ull) wait = 50000000ull;
 		if (ops->poll) ops->poll(skel, (int)(wait / 1000000) + 1);
 		else usleep(wait / 1000);

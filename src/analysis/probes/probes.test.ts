@@ -90,6 +90,11 @@ describe('eBPF probes on this kernel', () => {
     const calls = r.data.syscalls as Array<{ syscall: string; count: number }>;
     expect(calls.find((c) => c.syscall === 'read')!.count).toBeGreaterThanOrEqual(5000);
     expect(calls.find((c) => c.syscall === 'write')!.count).toBeGreaterThanOrEqual(5000);
+    expect(r.data.loader_excluded).toBe(true);
+    // No filter at all: the program reads nothing of current and says the loader is counted too.
+    const all = await probeDuring({ name: 'syscalls', durationS: 1.5 }, [DD, 'if=/dev/zero', 'of=/dev/null', 'bs=4k', 'count=5000']);
+    expect(all.data.loader_excluded).toBe(false);
+    expect((all.data.syscalls as Array<{ syscall: string; count: number }>).find((c) => c.syscall === 'read')!.count).toBeGreaterThanOrEqual(5000);
   });
 
   it('runqlat and cswitch see the scheduling of a hackbench run, rows of exited tasks included', async () => {

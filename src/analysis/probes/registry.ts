@@ -30,7 +30,7 @@ export const PROBES: readonly ProbeInfo[] = [
   },
   {
     name: 'syscalls', title: 'Syscall counts and latency',
-    description: 'Counting mode (default): exact count per syscall, sys_enter only. latency=true adds sys_exit: errors, total and max latency per syscall and per (process, syscall), highest total time first, sampled 1 in N above the rate threshold (counts stay exact).',
+    description: 'Counting mode (default): exact count per syscall, sys_enter only; with no pid/comm/cgroup filter the program reads nothing of the current task, so the loader\'s own few syscalls (~2/s) are counted too (data.loader_excluded false). latency=true adds sys_exit: errors, total and max latency per syscall and per (process, syscall), highest total time first, sampled 1 in N above the rate threshold (counts stay exact).',
     attaches: ['tp_btf/sys_enter (+ sys_exit with latency)', 'tracepoint/raw_syscalls/* (fallback)'],
     taskFilters: true, streamsEvents: false, sampling: true,
   },
