@@ -1,6 +1,7 @@
 // Probe benchmarks, side by side with what a user would run instead, in one run:
 // - the floor of kernel BPF run-time statistics on this host (empty programs on the same hooks);
-// - per-event cost of every probe (kernel BPF stats, sampling off), net of that floor;
+// - per-event cost of every probe (kernel BPF stats, sampling off), net of that floor (measured
+//   under each workload: netOfFloorNs in every arm, bpftrace's included);
 // - the extra wall time runqlat, cswitch and syscalls add to hackbench and stress-ng --switch next
 //   to the equivalent bpftrace script (same tracepoints, same aggregation), trials interleaved
 //   base, ours, ours-sampled, bpftrace, base, … so drift hits every arm alike; per-round paired
@@ -200,9 +201,12 @@ export async function benchProbes(): Promise<Record<string, unknown>> {
   const hasBpftrace = which('bpftrace') !== undefined;
   const hasPerf = which('perf') !== undefined;
 
-  // The measurement floor: empty programs on sched_switch and sys_enter under one hackbench run.
-  const floor = await oursFloor();
+  // The measurement floor: empty programs on sched_switch and sys_enter under one run of each workload.
+  const floors: Record<string, Record<string, number>> = {};
+  for (const [wname, [file, args]] of Object.entries(WORKLOADS)) floors[wname] = await oursFloor(file, args);
+  const floor = floors.hackbench!;
   out.statsFloorNsPerEvent = floor;
+  out.statsFloorNsPerEventStressSwitch = floors.stress_switch;
 
   // Per-event cost of every probe under one hackbench run, sampling off (every event recorded).
   const perEvent: Record<string, unknown> = {};
@@ -235,8 +239,9 @@ export async function benchProbes(): Promise<Record<string, unknown>> {
       allBase.push(...base);
       (startup[probe] ??= { ours: [], bpftrace: [] }).ours.push(...ours);
       startup[probe]!.bpftrace.push(...bt);
-      const oursArm = arm(base, ours);
-      const btArm = bt.length ? arm(base, bt) : undefined;
+      const hook = probe === 'syscalls' ? floors[wname]!.sys_enter! : floors[wname]!.sched_switch!;
+      const oursArm = { ...arm(base, ours), netOfFloorNs: round1(median(ours.map((x) => x.nsPerEvent)) - hook) };
+      const btArm = bt.length ? { ...arm(base, bt), netOfFloorNs: round1(median(bt.map((x) => x.nsPerEvent)) - hook) } : undefined;
       probes[probe] = {
         baselineMs: spread(base), ours: oursArm, ...(sampled.length && { oursAutoSampled: arm(base, sampled) }),
         ...(btArm ? { bpftrace: btArm, extraRatioOursToBpftrace: btArm.extraMs.median > 0 ? Math.round((oursArm.extraMs.median / btArm.extraMs.median) * 100) / 100 : null, target: 'extraRatioOursToBpftrace <= 0.8' } : { bpftrace: 'not installed' }),
@@ -280,8 +285,8 @@ export async function benchProbes(): Promise<Record<string, unknown>> {
   return out;
 }
 
-/** statfloor (bpf/statfloor.bpf.c): empty programs' ns/event per hook during one hackbench run. */
-async function oursFloor(): Promise<Record<string, number>> {
+/** statfloor (bpf/statfloor.bpf.c): empty programs' ns/event per hook during one run of the workload. */
+async function oursFloor(file: string, wargs: string[]): Promise<Record<string, number>> {
   const exe = loaderPath('statfloor');
   let work: Promise<number> | undefined;
   const proc = run(exe, ['--duration-ms', '300000'], {
@@ -290,7 +295,7 @@ async function oursFloor(): Promise<Record<string, number>> {
       if (!line.includes('"attached"') || work) return;
       work = (async () => {
         const pid = await waitFor('statfloor pid', () => childPid((e) => e === exe), 5000);
-        try { return await timed(...WORKLOADS.hackbench!); } finally { process.kill(pid, 'SIGINT'); }
+        try { return await timed(file, wargs); } finally { process.kill(pid, 'SIGINT'); }
       })();
     },
   });
