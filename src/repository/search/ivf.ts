@@ -30,7 +30,12 @@ export function nearestCentroids(centroids: readonly Float32Array[], q: Float32A
 export function rankCells(centroids: readonly Float32Array[], q: Float32Array): { order: Int32Array; similarity: Float64Array } {
   const sims = new Float64Array(centroids.length);
   for (let c = 0; c < centroids.length; c++) sims[c] = dot(centroids[c]!, q);
-  const order = new Int32Array(centroids.length);
+  return rankBySimilarity(sims);
+}
+
+/** Cell indexes by descending similarity (ties by index) and the similarities in that order. */
+export function rankBySimilarity(sims: Float64Array): { order: Int32Array; similarity: Float64Array } {
+  const order = new Int32Array(sims.length);
   for (let c = 0; c < order.length; c++) order[c] = c;
   order.sort((a, b) => sims[b]! - sims[a]! || a - b);
   const similarity = new Float64Array(order.length);

@@ -4,7 +4,7 @@
 // cells' int8 codes and re-ranks the best candidates on the exact vectors.
 import type { Db } from '../../db/index.js';
 import { Int8Cell, codeStride } from './int8-cells.js';
-import { assign, kmeans, probeCount, rankCells, type ProbeRule } from './ivf.js';
+import { assign, kmeans, probeCount, rankBySimilarity, type ProbeRule } from './ivf.js';
 
 /** From this many documents the int8 index is partitioned (k-means cells; a query scans the nearest few). */
 export const IVF_MIN_DOCS = 5_000;
@@ -28,11 +28,13 @@ const RERANK_EXTRA = 10;
  * scale clips at 6/sqrt(d) (capped at 1) to use the int8 range instead of vec_quantize_int8's ±1.
  */
 export function quantizeInt8(v: Float32Array): Int8Array {
-  const scale = 127 / Math.min(1, 6 / Math.sqrt(v.length));
+  const scale = int8Scale(v.length);
   const q = new Int8Array(v.length);
   for (let i = 0; i < v.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(v[i]! * scale)));
   return q;
 }
+
+const int8Scale = (dimension: number) => 127 / Math.min(1, 6 / Math.sqrt(dimension));
 
 export const blob = (a: Float32Array | Int8Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const toVec = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -43,6 +45,8 @@ export interface VectorWriter { put(id: number, v: Float32Array): void; /** Pers
 export class VectorStore {
   /** IVF cell centroids (empty: not partitioned); loaded once, replaced when retrained. */
   private centroids: Float32Array[] | undefined;
+  /** int8 copies of the centroids (ids = cell numbers): ranking the cells is one kernel call. */
+  private centroidCodes: Int8Cell | undefined;
   /** Cells loaded so far (lazily, on first probe or write); the database row is the truth. */
   private readonly loadedCells = new Map<number, Int8Cell>();
   private readonly statements = new Map<string, Statement>();
@@ -66,7 +70,7 @@ export class VectorStore {
   }
 
   /** Drop what is held in memory (a write rolled back, or another connection wrote); reloaded on use. */
-  invalidate(): void { this.centroids = undefined; this.loadedCells.clear(); }
+  invalidate(): void { this.centroids = this.centroidCodes = undefined; this.loadedCells.clear(); }
 
   /** Drop and create the vector tables for `dimension` (the caller re-inserts every vector). */
   reset(dimension: number): void {
@@ -144,6 +148,7 @@ export class VectorStore {
       const ins = this.db.prepare(`INSERT INTO ${this.t}_centroids (id, centroid) VALUES (?, ?)`);
       centroids.forEach((c, i) => ins.run(i, blob(c)));
       this.centroids = centroids;
+      this.centroidCodes = undefined;
       this.rebuildCells();
       this.db.prepare(`UPDATE ${this.t}_model SET trained_docs = ? WHERE id = 1`).run(docs);
     }).immediate();
@@ -175,6 +180,20 @@ export class VectorStore {
     this.stmt(`DELETE FROM ${this.t}_vec WHERE id = ?`).run(id);
   }
 
+  /** Cells by cosine to the query, from int8 L2 (unit vectors: cos = 1 - L2²/2, L2 = int8 L2 / scale). */
+  private rankCells(cells: readonly Float32Array[], q: Int8Array): { order: Int32Array; similarity: Float64Array } {
+    if (!this.centroidCodes) {
+      this.centroidCodes = new Int8Cell(codeStride(this.dimension), cells.length);
+      cells.forEach((c, i) => this.centroidCodes!.add(i, quantizeInt8(c)));
+    }
+    const d = this.centroidCodes.distances(q);
+    const ids = this.centroidCodes.ids;
+    const scale2 = int8Scale(this.dimension) ** 2;
+    const sims = new Float64Array(cells.length);
+    for (let i = 0; i < d.length; i++) sims[ids[i]!] = 1 - d[i]! / scale2 / 2;
+    return rankBySimilarity(sims);
+  }
+
   /**
    * k nearest document ids by cosine (L2 on unit vectors): the int8 codes of the probed cells are
    * scanned in memory for k + RERANK_EXTRA candidates, which are re-ranked on the exact float vectors.
@@ -188,7 +207,7 @@ export class VectorStore {
     if (cells.length === 0) {
       best.addCell(this.cell(0), q);
     } else {
-      const { order, similarity } = rankCells(cells, queryVector);
+      const { order, similarity } = this.rankCells(cells, q);
       const rule = probeRule(cells.length);
       // The nearest cells may hold fewer than k + extra vectors (documents removed): the query is in a
       // sparse region whose neighbours are spread out, so the next batches are the maximum.
