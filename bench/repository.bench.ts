@@ -7,7 +7,7 @@
 // vector plus seeded Gaussian noise (σ = 0.03 per dimension, cosine to the topic ≈ 0.6),
 // re-normalised. Its keyword fields mix the topic's words with random filler, so BM25 also has
 // to work. topicRecallAt10 = relevant hits in the top 10 / min(10, docs of that topic).
-// vectorRecallAt10 = overlap of the vector KNN (sqlite-vec int8 scan + exact float re-rank) with
+// vectorRecallAt10 = overlap of the vector KNN (in-memory int8 scan + exact float re-rank) with
 // brute-force float cosine top 10 computed in JS over the same vectors.
 // Documents are inserted with precomputed vectors through HybridIndex.upsert, the same path the
 // repository uses.
@@ -209,7 +209,7 @@ export async function benchRepository(): Promise<Record<string, unknown>> {
       // Other work on the machine inflates every latency here; the load average says how much.
       loadAverage1m: { atStart: r2(load0), atEnd: r2(loadavg()[0]!) },
       qualityMethod: 'built-in library (8 policies), quality query set (descriptive + held-out user-phrased queries); fused = the tool path (field evidence + semantic + BM25 with vocabulary, status prior), rrf = plain RRF of vector and BM25, vector = embedding KNN alone, text = FTS5 BM25 alone',
-      method: 'USE-lite vectors of 40 topic descriptions + seeded Gaussian noise (sigma 0.03/dim), synthetic keyword fields; sqlite-vec int8 KNN (k+10; from 5k docs IVF: k-means cells as a vec0 partition key, vec0 chunks sized to the cells, nearest max(6, cells/32) cells probed) re-ranked on exact float vectors (L2 on unit vectors = cosine order) + FTS5 BM25 (row ids only, ORDER BY bm25 LIMIT k) + field evidence over one batched read of the candidates, weighted RRF k=60; peers: exact JS float scan of the same vectors, FTS5 alone; searchCpuMs = process CPU time of the same searches (less sensitive than wall time to other work on a shared machine)',
+      method: 'USE-lite vectors of 40 topic descriptions + seeded Gaussian noise (sigma 0.03/dim), synthetic keyword fields; int8 KNN in memory (WebAssembly SIMD squared-L2 kernel over per-cell int8 codes persisted one row per cell, loaded on first probe; k+10 candidates; from 5k docs IVF: k-means cells, max(6, cells/32) nearest cells probed plus cells within 0.04 cosine of the nearest up to twice that) re-ranked on exact float vectors (sqlite-vec vec_distance_l2) (L2 on unit vectors = cosine order) + FTS5 BM25 (row ids only, ORDER BY bm25 LIMIT k) + field evidence over one batched read of the candidates, weighted RRF k=60; peers: exact JS float scan of the same vectors, FTS5 alone; searchCpuMs = process CPU time of the same searches (less sensitive than wall time to other work on a shared machine)',
       coldStart: { useLiteLoadAndFirstEmbedMs: r2(coldStartMs), reopen100kIndexMs: r2(reopenMs) },
       embedding,
       quality,
