@@ -51,6 +51,7 @@ export function createApp(options: CreateAppOptions = {}): App {
       for (const cleanup of cleanups.reverse()) {
         try { await cleanup(); } catch (error) { logger.log('error', 'cleanup failed', { error: String(error) }); }
       }
+      audit.flush();
       db.close();
     },
   };

@@ -1,5 +1,7 @@
 // The audit log: one row per call that changes or runs something; read-only calls are counted
 // always and written as full rows one in N (sampling keeps the table small under polling agents).
+// Counters are summed in memory and written in one transaction at most every second (and before
+// they are read, and at close): a write per polling call was the largest single cost of a call.
 import type { Db, Migration } from '../db/index.js';
 import { digestArguments, redactArguments } from './redact.js';
 
@@ -59,21 +61,48 @@ export interface AuditQuery {
   limit?: number | undefined;
 }
 
+const COUNTER_FLUSH_MS = 1000;
+
 export class AuditLog {
   private readonly insert;
   private readonly count;
+  private readonly flushCounts;
   private readSeen = 0;
+  /** tool, caller, outcome (joined by NUL) → calls not yet written. */
+  private readonly pending = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Db, private readonly options: { readSampleEvery: number }) {
     this.insert = db.prepare(`INSERT INTO audit_log (caller, transport, tool, args_digest, args_json, justification, outcome, error_code, duration_ms, sampled)
       VALUES (@caller, @transport, @tool, @digest, @args, @justification, @outcome, @errorCode, @durationMs, @sampled)`);
-    this.count = db.prepare(`INSERT INTO audit_counters (tool, caller, outcome, calls) VALUES (?, ?, ?, 1)
-      ON CONFLICT (tool, caller, outcome) DO UPDATE SET calls = calls + 1`);
+    this.count = db.prepare(`INSERT INTO audit_counters (tool, caller, outcome, calls) VALUES (?, ?, ?, ?)
+      ON CONFLICT (tool, caller, outcome) DO UPDATE SET calls = calls + excluded.calls`);
+    this.flushCounts = db.transaction((entries: Array<[string, number]>) => {
+      for (const [key, calls] of entries) this.count.run(...key.split('\0'), calls);
+    });
+  }
+
+  /** Writes the counts summed since the last flush. */
+  flush(): void {
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+    if (this.pending.size === 0) return;
+    const entries = [...this.pending];
+    this.pending.clear();
+    this.flushCounts(entries);
+  }
+
+  private countCall(entry: AuditEntry): void {
+    const key = `${entry.tool}\0${entry.caller}\0${entry.outcome}`;
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => { this.flushTimer = undefined; this.flush(); }, COUNTER_FLUSH_MS);
+      this.flushTimer.unref();
+    }
   }
 
   /** Returns the row id when a full row was written, undefined when only counted. */
   record(entry: AuditEntry): number | undefined {
-    this.count.run(entry.tool, entry.caller, entry.outcome);
+    this.countCall(entry);
     // Denials and errors of read-only calls are always kept: they are what an auditor looks for.
     const sampledOut = entry.readOnly && entry.outcome === 'ok' && (this.readSeen++ % this.options.readSampleEvery) !== 0;
     if (sampledOut) return undefined;
@@ -103,6 +132,7 @@ export class AuditLog {
   }
 
   counters(): Array<{ tool: string; caller: string; outcome: string; calls: number }> {
+    this.flush();
     return this.db.prepare('SELECT tool, caller, outcome, calls FROM audit_counters ORDER BY calls DESC').all() as Array<{ tool: string; caller: string; outcome: string; calls: number }>;
   }
 }

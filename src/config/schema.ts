@@ -31,6 +31,11 @@ export const configSchema = z.object({
     maxBodyBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
     /** A static token that may scrape /metrics and nothing else (scrapers keep tokens in files); tokens with scope "read" may scrape too. */
     metricsToken: z.string().min(24, 'tokens must be at least 24 characters').optional(),
+    /** 2025-era clients that send initialize get a session (one server, reused); these bound them. */
+    sessions: z.object({
+      maxPerToken: z.number().int().min(1).max(10_000).default(64),
+      idleSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(1800),
+    }).strict().default({ maxPerToken: 64, idleSeconds: 1800 }),
     rateLimits: z.object({
       read: rateLimit.default({ perMinute: 600, burst: 60 }),
       verify: rateLimit.default({ perMinute: 20, burst: 5 }),
@@ -43,6 +48,7 @@ export const configSchema = z.object({
     }),
   }).strict().default({
     host: '127.0.0.1', port: 7345, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 1024 * 1024,
+    sessions: { maxPerToken: 64, idleSeconds: 1800 },
     rateLimits: {
       read: { perMinute: 600, burst: 60 }, verify: { perMinute: 20, burst: 5 },
       deploy: { perMinute: 10, burst: 3 }, tune: { perMinute: 30, burst: 10 }, approve: { perMinute: 30, burst: 10 },

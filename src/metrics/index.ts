@@ -64,3 +64,13 @@ function registerSignalGauges(app: App): void {
     },
   });
 }
+
+/** Open MCP sessions of 2025-era HTTP clients, read from the session table at scrape time. */
+export function registerSessionGauge(open: () => number): void {
+  registry.removeSingleMetric('schedcp_mcp_sessions_open');
+  new Gauge({
+    name: 'schedcp_mcp_sessions_open', help: 'MCP sessions open on the HTTP transport (2025-era clients that sent initialize).',
+    registers: [registry],
+    collect() { this.set(open()); },
+  });
+}

@@ -8,12 +8,13 @@ import type { App } from '../app.js';
 import type { Scope } from '../config/index.js';
 import { findTool } from '../tools/index.js';
 import { createMcpServer } from './create-server.js';
+import { McpSessions } from './http-sessions.js';
 import { classifyBody } from './http-classify.js';
 import { BodyTooLarge, HttpGate, readBody, type Reply } from './http-gate.js';
 import { API_PREFIX, handleRest, restReply } from '../rest/router.js';
 import { DOCS_PATH, serveApiDocs } from '../rest/docs.js';
 import { CONSOLE_PATH, serveConsole } from '../console/serve.js';
-import { registerStateGauges, registry } from '../metrics/index.js';
+import { registerSessionGauge, registerStateGauges, registry } from '../metrics/index.js';
 import type { TokenEntry } from './http-auth.js';
 
 export interface HttpServerHandle {
@@ -51,6 +52,10 @@ export async function startHttpServer(app: App, options: { host: string; port: n
     return createMcpServer(app, { id: authInfo?.clientId ?? 'unknown', transport: 'http', scopes });
   }, { maxRequestBodySize: maxBody, onerror: (e) => app.logger.log('warning', 'mcp http error', { error: e.message }) });
   const handle = toNodeHandler(mcp, { maxRequestBodySize: maxBody });
+  const sessions = new McpSessions(app.config.http.sessions,
+    (owner) => createMcpServer(app, { id: owner.name, transport: 'http', scopes: owner.scopes }),
+    (e) => app.logger.log('warning', 'mcp session error', { error: e.message }));
+  registerSessionGauge(() => sessions.size);
 
   const server = http.createServer(async (req: AuthedRequest, res) => {
     try {
@@ -96,6 +101,7 @@ export async function startHttpServer(app: App, options: { host: string; port: n
         if (!gate.charge(res, 'mcp', mcpReply, principal, needs.classes, needs.tools)) return;
       }
       req.auth = { token, clientId: principal.name, scopes: [...principal.scopes] };
+      if (await sessions.handle(req, res, parsed, principal)) return;
       await handle(req, res, parsed);
     } catch (error) {
       app.logger.log('error', 'http request failed', { error: (error as Error).message });
@@ -113,6 +119,7 @@ export async function startHttpServer(app: App, options: { host: string; port: n
   return {
     server, port,
     async close() {
+      await sessions.closeAll();
       await mcp.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -45,6 +45,10 @@ export interface SummaryResult {
 
 interface Window { prev: Snapshot; cur: Snapshot; source: WindowSource; judged?: SampledWindow }
 
+// Polling agents ask the same question of the same background window many times a second: its
+// unfiltered rows and digest are computed once per window, per sort and top N.
+const rowsOfWindow = new WeakMap<SampledWindow, Map<string, { top: TaskRow[]; digest: string[] }>>();
+
 export class SummaryService {
   private last: Snapshot | undefined;
   readonly thresholds: Thresholds = loadThresholds();
@@ -99,12 +103,20 @@ export class SummaryService {
     const taskCgroups = req.level >= 2 || req.filter?.cgroupPrefix !== undefined;
     const { prev, cur, source, judged } = await this.window(req, taskCgroups);
     const metrics = judged?.metrics ?? computeMetrics(prev, cur);
-    const top = taskRows(prev, cur, req.filter ?? {}, req.sort ?? 'cpu', topN);
+    const memoKey = judged && !req.filter ? `${req.sort ?? 'cpu'}/${topN}` : undefined;
+    const memo = memoKey ? rowsOfWindow.get(judged!)?.get(memoKey) : undefined;
+    const top = memo?.top ?? taskRows(prev, cur, req.filter ?? {}, req.sort ?? 'cpu', topN);
     // Signals always judge the whole machine, not the filtered view.
     const signals = judged?.signals ?? this.judge(prev, cur, metrics, req.filter || (req.sort ?? 'cpu') !== 'cpu' ? undefined : top);
+    const text = memo?.digest ?? digest(metrics, top, signals);
+    if (memoKey && !memo) {
+      const perWindow = rowsOfWindow.get(judged!) ?? new Map();
+      perWindow.set(memoKey, { top, digest: text });
+      rowsOfWindow.set(judged!, perWindow);
+    }
     const result: SummaryResult = {
       level: req.level, at: cur.at, window: { ms: metrics.windowMs, source, ageMs: Math.max(0, Math.round(performance.now() - cur.atMs)) },
-      digest: digest(metrics, top, signals), signals,
+      digest: text, signals,
     };
     if (req.level >= 1) result.metrics = metrics;
     if (req.level >= 2) {
