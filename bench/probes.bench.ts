@@ -202,7 +202,7 @@ export async function benchProbes(): Promise<Record<string, unknown>> {
   const hasPerf = which('perf') !== undefined;
 
   // The measurement floor: empty programs on sched_switch and sys_enter under one run of each workload.
-  const floors: Record<string, Record<string, number>> = {};
+  const floors: Record<string, Awaited<ReturnType<typeof oursFloor>>> = {};
   for (const [wname, [file, args]] of Object.entries(WORKLOADS)) floors[wname] = await oursFloor(file, args);
   const floor = floors.hackbench!;
   out.statsFloorNsPerEvent = floor;
@@ -239,7 +239,7 @@ export async function benchProbes(): Promise<Record<string, unknown>> {
       allBase.push(...base);
       (startup[probe] ??= { ours: [], bpftrace: [] }).ours.push(...ours);
       startup[probe]!.bpftrace.push(...bt);
-      const hook = probe === 'syscalls' ? floors[wname]!.sys_enter! : floors[wname]!.sched_switch!;
+      const hook = probe === 'syscalls' ? floors[wname]!.sys_enter : floors[wname]!.sched_switch;
       const oursArm = { ...arm(base, ours), netOfFloorNs: round1(median(ours.map((x) => x.nsPerEvent)) - hook) };
       const btArm = bt.length ? { ...arm(base, bt), netOfFloorNs: round1(median(bt.map((x) => x.nsPerEvent)) - hook) } : undefined;
       probes[probe] = {
@@ -285,12 +285,14 @@ export async function benchProbes(): Promise<Record<string, unknown>> {
   return out;
 }
 
-/** statfloor (bpf/statfloor.bpf.c): empty programs' ns/event per hook during one run of the workload. */
-async function oursFloor(file: string, wargs: string[]): Promise<Record<string, number>> {
+/** statfloor (bpf/statfloor.bpf.c): an empty program's ns/event on one hook, loaded alone (as each
+ * probe runs: with both hooks loaded, 6 M sys_enter runs kept the stats path warm for sched_switch
+ * and its floor read ~10 ns low), during one run of the workload. */
+async function floorRun(program: string, file: string, wargs: string[]): Promise<number> {
   const exe = loaderPath('statfloor');
   let work: Promise<number> | undefined;
   const proc = run(exe, ['--duration-ms', '300000'], {
-    timeoutMs: 320_000,
+    timeoutMs: 320_000, env: { SCHEDCP_FLOOR_ONLY: program },
     onStdoutLine: (line) => {
       if (!line.includes('"attached"') || work) return;
       work = (async () => {
@@ -303,5 +305,16 @@ async function oursFloor(file: string, wargs: string[]): Promise<Record<string, 
   await work;
   const line = r.stdout.split('\n').find((l) => l.includes('"result"'));
   const progs = (JSON.parse(line ?? '{}') as { data?: { programs?: Record<string, { ns_per_event: number }> } }).data?.programs ?? {};
-  return { sched_switch: progs.floor_switch?.ns_per_event ?? 0, sys_enter: progs.floor_sys_enter?.ns_per_event ?? 0 };
+  return progs[program]?.ns_per_event ?? 0;
+}
+
+const FLOOR_RUNS = 3;
+/** Median of FLOOR_RUNS lone-program runs per hook (a lone sched_switch floor varied 66-117 ns here). */
+async function oursFloor(file: string, wargs: string[]): Promise<{ sched_switch: number; sys_enter: number; runs: Record<string, number[]> }> {
+  const runs: Record<string, number[]> = { sched_switch: [], sys_enter: [] };
+  for (let i = 0; i < FLOOR_RUNS; i++) {
+    runs.sched_switch!.push(await floorRun('floor_switch', file, wargs));
+    runs.sys_enter!.push(await floorRun('floor_sys_enter', file, wargs));
+  }
+  return { sched_switch: round1(median(runs.sched_switch!)), sys_enter: round1(median(runs.sys_enter!)), runs };
 }
