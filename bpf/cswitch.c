@@ -18,6 +18,11 @@ static void configure(void *s, const struct probe_args *a)
 	SET_COMMON_FILTERS(skel, a);
 	/* The iterator needs BTF like tp_btf: without it (classic fallback) it is not loaded either. */
 	bpf_program__set_autoload(skel->progs.rows_iter, kernel_counters(skel));
+	/* A hash's memlock is mostly its buckets: size the maps a mode uses to pid_max, the others to 1. */
+	uint32_t tids = row_slots();
+	bpf_map__set_max_entries(skel->maps.start, kernel_counters(skel) ? tids : 1);
+	bpf_map__set_max_entries(skel->maps.exited, kernel_counters(skel) ? tids : 1);
+	bpf_map__set_max_entries(skel->maps.tasks, kernel_counters(skel) ? 1 : tids);
 }
 static int load(void *s) { return cswitch_bpf__load(s); }
 

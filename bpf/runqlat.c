@@ -48,6 +48,7 @@ static void configure(void *s, const struct probe_args *a)
 	bpf_map__set_max_entries(skel->maps.rows, slots);
 	skel->rodata->row_mask = slots - 1;
 	if (btf_mode) bpf_map__set_max_entries(skel->maps.start, 1);
+	bpf_map__set_max_entries(skel->maps.tasks, row_slots()); /* memlock is mostly buckets: pid_max, not 65536 */
 }
 static int load(void *s) { return runqlat_bpf__load(s); }
 static int attach(void *s, const struct probe_args *a) { return runqlat_bpf__attach(s); }
