@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import type { Db } from '../../db/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import { requireBinary, run } from '../../exec/index.js';
-import { summarize, type Summary } from '../../stats/index.js';
 import { compileTree, findWorkload, resolveParams, type WorkloadSpec } from './registry.js';
-import { insertRun, type WorkloadRun, type WorkloadTrial } from './store.js';
+import { insertRun, summarizeTrials, type WorkloadRun, type WorkloadTrial } from './store.js';
 
 export const MAX_TRIALS = 50;
 const TRIAL_TIMEOUT_MS = 10 * 60_000;
@@ -55,13 +54,8 @@ export async function runWorkloadTrials(db: Db, custom: Record<string, readonly 
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  const summary: Record<string, Summary> = { duration_ms: summarize(trials.map((t) => t.durationMs)) };
-  for (const metric of new Set(trials.flatMap((t) => Object.keys(t.metrics)))) {
-    const values = trials.map((t) => t.metrics[metric]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (values.length) summary[metric] = summarize(values);
-  }
   return insertRun(db, {
-    workload: spec.name, params, startedAt, finishedAt: new Date().toISOString(), kernel: release(), trials, summary,
+    workload: spec.name, params, startedAt, finishedAt: new Date().toISOString(), kernel: release(), trials, summary: summarizeTrials(trials),
     primaryMetric: spec.primaryMetric, direction: spec.direction,
   });
 }

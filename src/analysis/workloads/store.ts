@@ -2,7 +2,7 @@
 // the shared bootstrap CI (src/stats compareSamples).
 import type { Db } from '../../db/index.js';
 import { SchedcpError, quote } from '../../errors.js';
-import { compareSamples, type Comparison, type Direction, type Summary } from '../../stats/index.js';
+import { compareSamples, summarize, type Comparison, type Direction, type Summary } from '../../stats/index.js';
 
 export interface WorkloadTrial { durationMs: number; metrics: Record<string, number> }
 
@@ -34,6 +34,36 @@ export function insertRun(db: Db, run: Omit<WorkloadRun, 'id'>): WorkloadRun {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(run.workload, JSON.stringify(run.params), run.startedAt, run.finishedAt, run.primaryMetric, run.direction,
     JSON.stringify(run.trials), JSON.stringify(run.summary), run.kernel);
   return { id: Number(info.lastInsertRowid), ...run };
+}
+
+/** duration_ms plus every parsed metric, each over the trials that reported it. */
+export function summarizeTrials(trials: readonly WorkloadTrial[]): Record<string, Summary> {
+  const summary: Record<string, Summary> = { duration_ms: summarize(trials.map((t) => t.durationMs)) };
+  for (const metric of new Set(trials.flatMap((t) => Object.keys(t.metrics)))) {
+    const values = trials.map((t) => t.metrics[metric]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    if (values.length) summary[metric] = summarize(values);
+  }
+  return summary;
+}
+
+/**
+ * One new stored run holding the trials of several runs of the same workload, parameters and kernel,
+ * in the order given: runs taken alternately with another arm (A B A B ...) are pooled per arm, so
+ * background load that drifts during the session hits both arms alike.
+ */
+export function poolRuns(db: Db, runIds: readonly number[]): WorkloadRun {
+  if (runIds.length < 2) throw new SchedcpError('invalid_argument', `Pooling needs at least 2 run ids, got ${quote(runIds)}.`);
+  const runs = runIds.map((id) => getRun(db, id));
+  const first = runs[0]!;
+  const key = (r: WorkloadRun) => `${r.workload} ${JSON.stringify(r.params)} on ${r.kernel}`;
+  const odd = runs.find((r) => key(r) !== key(first));
+  if (odd) throw new SchedcpError('precondition_failed', `Run ${odd.id} (${key(odd)}) cannot be pooled with run ${first.id} (${key(first)}): workload, parameters and kernel must match.`);
+  const trials = runs.flatMap((r) => r.trials);
+  const times = runs.flatMap((r) => [r.startedAt, r.finishedAt]).sort();
+  return insertRun(db, {
+    workload: first.workload, params: first.params, startedAt: times[0]!, finishedAt: times.at(-1)!, kernel: first.kernel, trials,
+    summary: summarizeTrials(trials), primaryMetric: first.primaryMetric, direction: first.direction,
+  });
 }
 
 export function getRun(db: Db, id: number): WorkloadRun {
