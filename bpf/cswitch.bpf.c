@@ -72,16 +72,6 @@ int rows_iter(struct bpf_iter__task *ctx)
 
 enum sw_kind { SW_VOLUNTARY, SW_INVOLUNTARY, SW_MIGRATION };
 
-static __always_inline struct switch_row *stat_of(__u32 pid, __u32 tgid, const char *comm)
-{
-	struct switch_row *st = bpf_map_lookup_elem(&tasks, &pid);
-	if (st) return st;
-	struct switch_row zero = { .tid = pid, .tgid = tgid };
-	bpf_probe_read_kernel_str(zero.comm, sizeof(zero.comm), comm);
-	bpf_map_update_elem(&tasks, &pid, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tasks, &pid);
-}
-
 /* Classic fallback: the per-CPU total always; the row unless sampled out. A task's row is written by
  * the CPU switching it out or migrating it, never by two at once (a task is migrated only while it
  * is not running): plain adds, no atomics. */
@@ -95,7 +85,7 @@ static __always_inline void count(__u32 pid, __u32 tgid, const char *comm, enum 
 	else c->migrations++;
 	if (sampled_out(&c->rng)) return;
 	c->recorded++;
-	struct switch_row *st = stat_of(pid, tgid, comm);
+	struct switch_row *st = HASH_ROW(tasks, struct switch_row, pid, tgid, comm);
 	if (!st) return;
 	if (kind == SW_VOLUNTARY) st->voluntary++;
 	else if (kind == SW_INVOLUNTARY) st->involuntary++;

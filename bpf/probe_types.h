@@ -29,8 +29,10 @@ struct lat_row {           /* runqlat per task */
 	__u64 tid;             /* 64 bits: claimed with a 64-bit compare-and-swap */
 	__u64 count, sum_ns, max_ns;
 	char comm[16];
-	__u32 tgid, pad[3];
+	__u32 tgid, flags, pad[2];
 };
+/* lat_row.flags: max_ns is only an upper bound of the window's largest wait (kernel counters). */
+#define LAT_MAX_BOUND 1
 
 struct switch_row {        /* cswitch per task */
 	__u64 tid;

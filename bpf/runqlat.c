@@ -1,5 +1,7 @@
 /* Loader for runqlat.bpf.c: histogram of run-queue wait (µs) and the top tasks by total wait.
- * Per-CPU state is summed here; when sampled, counts and totals are scaled by seen / stamped. */
+ * Per-CPU state is summed here; when sampled, the histogram (and event-counted rows) are scaled by
+ * seen / stamped. Rows from the kernel's sched_info counters are read by a task iterator at attach
+ * and at the end (plus the rows of tasks that exited) and need no scaling. */
 #include "loader_common.h"
 #include "probe_types.h"
 #include "runqlat.skel.h"
@@ -7,6 +9,8 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
+#include <errno.h>
+#include <unistd.h>
 
 static void *open_skel(void) { return runqlat_bpf__open(); }
 static struct bpf_object *object(void *s) { return ((struct runqlat_bpf *)s)->obj; }
@@ -32,6 +36,14 @@ static bool has_sched_info(void)
 	return ok;
 }
 
+static bool has_max_run_delay(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok = btf && has_member(btf, "sched_info", "max_run_delay");
+	btf__free(btf);
+	return ok;
+}
+
 static void configure(void *s, const struct probe_args *a)
 {
 	struct runqlat_bpf *skel = s;
@@ -43,15 +55,60 @@ static void configure(void *s, const struct probe_args *a)
 		bpf_program__set_autoload(skel->progs.wakeup_btf, false);
 		bpf_program__set_autoload(skel->progs.wakeup_new_btf, false);
 	}
-	/* tp_btf: live rows in the direct-mapped array; the classic fallback keeps rows and stamps in hashes. */
-	uint32_t slots = btf_mode ? row_slots() : 1;
-	bpf_map__set_max_entries(skel->maps.rows, slots);
+	/* A comm or cgroup can change in the window, a tgid cannot: only then do the kernel's counters
+	 * hold exactly the waits of the tasks the filter selects. The per-task max then comes from
+	 * sched_info.max_run_delay (Linux 6.15+); older kernels count rows per event. */
+	bool kc = skel->rodata->use_sched_info && !a->has_comm && !a->cgroup_id && has_max_run_delay();
+	skel->rodata->rows_from_kernel = kc;
+	bpf_program__set_autoload(skel->progs.rows_iter, kc);
+	bpf_program__set_autoattach(skel->progs.rows_iter, false); /* attached before sched_switch, by attach() */
+	/* tp_btf: live rows (or max slots) in a direct-mapped array; the classic fallback keeps rows and
+	 * stamps in hashes. A hash's memlock is mostly buckets: pid_max, not 65536; unused maps get 1. */
+	uint32_t slots = btf_mode ? row_slots() : 1, tids = row_slots();
+	bpf_map__set_max_entries(skel->maps.rows, kc ? 1 : slots);
 	skel->rodata->row_mask = slots - 1;
 	if (btf_mode) bpf_map__set_max_entries(skel->maps.start, 1);
-	bpf_map__set_max_entries(skel->maps.tasks, row_slots()); /* memlock is mostly buckets: pid_max, not 65536 */
+	bpf_map__set_max_entries(skel->maps.tasks, tids);
+	bpf_map__set_max_entries(skel->maps.snap, kc ? tids : 1);
+	bpf_map__set_max_entries(skel->maps.exited, kc ? tids : 1);
 }
 static int load(void *s) { return runqlat_bpf__load(s); }
-static int attach(void *s, const struct probe_args *a) { return runqlat_bpf__attach(s); }
+static bool kernel_rows(struct runqlat_bpf *skel) { return skel->rodata->rows_from_kernel; }
+
+/* One pass of the task iterator; the rows it writes (report pass) appended to *rows. */
+static int iterate(struct runqlat_bpf *skel, struct lat_row **rows, size_t *n)
+{
+	int fd = bpf_iter_create(bpf_link__fd(skel->links.rows_iter));
+	if (fd < 0) return fd;
+	size_t have = *n * sizeof(**rows), cap = have + 64 * 1024;
+	char *buf = realloc(*rows, cap);
+	ssize_t got = 0;
+	while (buf && (got = read(fd, buf + have, cap - have)) > 0) {
+		have += got;
+		if (cap - have < 4096) { char *nb = realloc(buf, cap *= 2); if (!nb) break; buf = nb; }
+	}
+	close(fd);
+	if (buf) { *rows = (struct lat_row *)buf; *n = have / sizeof(**rows); }
+	return got < 0 ? -1 : 0;
+}
+
+static int attach(void *s, const struct probe_args *a)
+{
+	struct runqlat_bpf *skel = s;
+	if (kernel_rows(skel)) {
+		/* The snapshot every row counts from (writes no rows) comes first: it also tells the
+		 * program the loader's own task, which sched_switch must then never count. */
+		skel->links.rows_iter = bpf_program__attach_iter(skel->progs.rows_iter, NULL);
+		if (!skel->links.rows_iter) return -errno;
+		struct lat_row *none = NULL;
+		size_t n = 0;
+		int err = iterate(skel, &none, &n);
+		free(none);
+		if (err) return err;
+		skel->bss->armed = 1;
+	}
+	return runqlat_bpf__attach(skel);
+}
 static void destroy(void *s) { runqlat_bpf__destroy(s); }
 static volatile uint32_t *mask_of(void *s) { return &((struct runqlat_bpf *)s)->bss->sample_mask; }
 static int by_sum(const void *x, const void *y)
@@ -81,17 +138,30 @@ static void report(void *s, const struct probe_args *a)
 	struct rq_cpu t = sum_cpus(s);
 	double scale = t.stamped ? (double)t.seen / t.stamped : 1.0;
 	print_hist_slots(t.hist, "us", scale);
-	struct lat_row *r;
-	size_t n = collect_rows(bpf_map__fd(skel->maps.rows), bpf_map__max_entries(skel->maps.rows), bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
+	struct lat_row *r = NULL;
+	size_t n;
+	bool kc = kernel_rows(skel);
+	if (kc) { /* exited tasks' rows, then every live task's (the iterator skips those already exited) */
+		n = dump_values(bpf_map__fd(skel->maps.exited), sizeof(struct { uint32_t tid, pad; uint64_t start; }), sizeof(*r), (void **)&r);
+		skel->bss->report = 1;
+		iterate(skel, &r, &n);
+	} else {
+		n = collect_rows(bpf_map__fd(skel->maps.rows), bpf_map__max_entries(skel->maps.rows), bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
+	}
+	double row_scale = kc ? 1.0 : scale;
 	qsort(r, n, sizeof(*r), by_sum);
-	printf(",\"clock\":\"%s\",\"waits_seen\":%llu,\"waits_recorded\":%llu,\"scale\":%.4f,\"tasks_seen\":%zu,\"top_tasks\":[",
-	       skel->rodata->use_sched_info ? "sched_info" : "ktime", (unsigned long long)t.seen, (unsigned long long)t.stamped, scale, n);
+	printf(",\"clock\":\"%s\",\"rows_source\":\"%s\",\"waits_seen\":%llu,\"waits_recorded\":%llu,\"scale\":%.4f,\"rows_scale\":%.4f,\"tasks_seen\":%zu,\"top_tasks\":[",
+	       skel->rodata->use_sched_info ? "sched_info" : "ktime", kc ? "sched_info_counters" : "events", (unsigned long long)t.seen,
+	       (unsigned long long)t.stamped, scale, row_scale, n);
 	for (size_t i = 0; i < n && i < a->top; i++) {
 		printf("%s{\"pid\":%u,\"tgid\":%u,\"comm\":", i ? "," : "", (unsigned)r[i].tid, r[i].tgid);
 		json_str(stdout, r[i].comm);
-		/* max is the largest wait measured: with sampling, a lower bound of the true max */
-		printf(",\"count\":%llu,\"total_wait_ns\":%llu,\"max_wait_ns\":%llu}", (unsigned long long)(r[i].count * scale + 0.5),
-		       (unsigned long long)(r[i].sum_ns * scale + 0.5), (unsigned long long)r[i].max_ns);
+		printf(",\"count\":%llu,\"total_wait_ns\":%llu", (unsigned long long)(r[i].count * row_scale + 0.5),
+		       (unsigned long long)(r[i].sum_ns * row_scale + 0.5));
+		/* events: the largest wait measured (with sampling, a lower bound); kernel counters: the
+		 * task's lifetime max when it grew in the window, else unknown and at most that */
+		if (r[i].flags & LAT_MAX_BOUND) printf(",\"max_wait_ns\":null,\"max_wait_at_most_ns\":%llu}", (unsigned long long)r[i].max_ns);
+		else printf(",\"max_wait_ns\":%llu}", (unsigned long long)r[i].max_ns);
 	}
 	printf("]");
 	free(r);

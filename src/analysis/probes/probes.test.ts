@@ -111,11 +111,28 @@ describe('eBPF probes on this kernel', () => {
     expect(latRows.length).toBeGreaterThanOrEqual(64);
     expect(latRows.reduce((a, t) => a + t.count, 0)).toBe(waits);
     expect(lat.sampling).toMatchObject({ mode: 'off', sampled: false, sampleEvery: 1 });
+    expect(lat.data.rows_source).toBe('events'); // a comm can change in the window: counted per event
     const sw = await probeDuring({ name: 'cswitch', durationS: 1.5, comm: comm(HB), sampling: 'off', topN: 500 }, [HB, '-p', '-g', '2', '-l', '50']);
     const totals = sw.data.totals as { voluntary: number; involuntary: number; migrations: number };
     expect(totals.voluntary).toBeGreaterThan(80);
     const swRows = sw.data.top_tasks as Array<{ voluntary: number; involuntary: number; migrations: number }>;
     expect(swRows.reduce((a, t) => a + t.voluntary + t.involuntary + t.migrations, 0)).toBe(totals.voluntary + totals.involuntary + totals.migrations);
+  });
+
+  it('runqlat without a comm or cgroup filter takes per-task rows from the kernel\'s sched_info counters', async () => {
+    const lat = await probeDuring({ name: 'runqlat', durationS: 1.5, sampling: 'off', topN: 5000 }, [HB, '-p', '-g', '2', '-l', '50']);
+    expect(lat.data.rows_source).toBe('sched_info_counters');
+    const rows = lat.data.top_tasks as Array<{ pid: number; comm: string; count: number; total_wait_ns: number; max_wait_ns: number | null; max_wait_at_most_ns?: number }>;
+    const hb = rows.filter((t) => t.comm === comm(HB));
+    expect(hb.length).toBeGreaterThanOrEqual(64); // 80 tasks, all exited: rows from their final switch-out
+    // forked inside the window, so sched_info started at 0 and the lifetime max is the window's
+    for (const t of hb) expect(t.max_wait_ns!).toBeGreaterThanOrEqual(t.total_wait_ns / t.count / 2);
+    for (const t of rows) if (t.max_wait_ns === null) expect(t.max_wait_at_most_ns).toBeGreaterThan(0);
+    expect(rows.some((t) => t.comm === 'runqlat')).toBe(false); // the loader never counts itself
+    // pcount counts the waits the histogram measures; only the edges of the window can differ
+    const waits = (lat.data.histogram as { buckets: Array<{ count: number }> }).buckets.reduce((a, b) => a + b.count, 0);
+    const counted = rows.reduce((a, t) => a + t.count, 0);
+    expect(Math.abs(counted - waits)).toBeLessThanOrEqual(Math.max(20, waits * 0.02));
   });
 
   it('samples 1 in N when asked, says so, and scales the estimates', async () => {
