@@ -18,8 +18,8 @@ export interface ProbeInfo {
 export const PROBES: readonly ProbeInfo[] = [
   {
     name: 'runqlat', title: 'Run-queue latency',
-    description: 'Time from wakeup (or preemption) until a task runs: log2 histogram in µs plus the top tasks by total wait (count, total, max). With CONFIG_SCHED_INFO it reads the kernel\'s own enqueue timestamp at sched_switch (one hook, no clock read); samples 1 in N waits above the rate threshold.',
-    attaches: ['tp_btf/sched_switch (sched_info; else also sched_wakeup, sched_wakeup_new)', 'tracepoint/sched/* (fallback; cgroup filter needs tp_btf)'],
+    description: 'Time from wakeup (or preemption) until a task runs: log2 histogram in µs plus the top tasks by total wait (count, total, max). With CONFIG_SCHED_INFO it reads the kernel\'s own enqueue timestamp at sched_switch (one hook, no clock read). Without a comm or cgroup filter (kernel 6.15+) the per-task rows are the kernel\'s sched_info counters (pcount, run_delay, max_run_delay) read by a task iterator at attach and at the end: exact and never sampled; their total includes time queued before a migration, and max_wait_ns is null (with max_wait_at_most_ns) when the task\'s lifetime max predates the window (data.rows_source "sched_info_counters"; else "events", counted per event). Samples 1 in N waits above the rate threshold.',
+    attaches: ['tp_btf/sched_switch (sched_info; + iter/task for kernel-counter rows; else also sched_wakeup, sched_wakeup_new)', 'tracepoint/sched/* (fallback; cgroup filter needs tp_btf)'],
     taskFilters: true, streamsEvents: false, sampling: true,
   },
   {
