@@ -68,7 +68,7 @@ static void configure(void *s, const struct probe_args *a)
 	bpf_map__set_max_entries(skel->maps.rows, kc ? 1 : slots);
 	skel->rodata->row_mask = slots - 1;
 	if (btf_mode) bpf_map__set_max_entries(skel->maps.start, 1);
-	bpf_map__set_max_entries(skel->maps.tasks, tids);
+	bpf_map__set_max_entries(skel->maps.tasks, kc ? 1 : tids);
 	bpf_map__set_max_entries(skel->maps.snap, kc ? tids : 1);
 	bpf_map__set_max_entries(skel->maps.exited, kc ? tids : 1);
 }
