@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/helpers/app.js';
 import { withCpuLock } from '../../../test/helpers/cpu-lock.js';
-import { compareToBaseline, getWorkloadRun, listBaselines, runWorkload, saveBaseline, workloadCatalog } from '../index.js';
+import { compareToBaseline, getWorkloadRun, listBaselines, runWorkload, saveBaseline, workloadCatalog, type WorkloadRun } from '../index.js';
 import { compileTree, findWorkload, parseCyclictest, parseHackbench, parseStressNg, resolveParams } from './registry.js';
 import { poolRuns } from './store.js';
 
@@ -38,6 +38,29 @@ describe('workload registry', () => {
   });
 });
 
+/** Runs fn while a stress-ng CPU hog spins on CPU 0 (the one the spin workload is pinned to). */
+async function withCpuHog<T>(fn: () => Promise<T>): Promise<T> {
+  const hog = spawn('taskset', ['-c', '0', 'stress-ng', '--cpu', '1', '--timeout', '60', '-q'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 300)); // its worker is forked and spinning
+    return await fn();
+  } finally {
+    hog.kill('SIGINT');
+    if (hog.exitCode === null) await new Promise((r) => hog.once('exit', r));
+  }
+}
+
+/** Single-trial runs of two arms in the order A B, B A, A B ..., pooled into one stored run per arm. */
+async function interleaved(rounds: number, a: () => Promise<WorkloadRun>, b: () => Promise<WorkloadRun>): Promise<[WorkloadRun, WorkloadRun]> {
+  const ids: [number[], number[]] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const arm of round % 2 === 0 ? [0, 1] as const : [1, 0] as const) ids[arm].push((await (arm === 0 ? a : b)()).id);
+  }
+  const pooled = [poolRuns(app.db, ids[0]), poolRuns(app.db, ids[1])] as const;
+  expect(pooled[1].trials).toEqual(ids[1].flatMap((id) => getWorkloadRun(app, id).trials));
+  return [...pooled];
+}
+
 describe('feedback channel on real workloads', () => {
   it('runs hackbench trials, summarizes them and stores the run', async () => {
     const progress: string[] = [];
@@ -63,36 +86,21 @@ describe('feedback channel on real workloads', () => {
     // A discarded warm-up run first: a cold first run (page cache, CPU frequency, the previous test
     // file's exit) made the baseline slow, and the unchanged rerun then read as 'better' (seen in CI).
     await runWorkload(app, { workload: 'spin', trials: 2 });
-    const base = await runWorkload(app, { workload: 'spin', trials: 5 });
+    const spinTrial = () => runWorkload(app, { workload: 'spin', trials: 1 });
+
+    // Injected fault: a CPU hog on the workload's CPU halves its share of that CPU; started for each
+    // slowed trial, so those alternate with baseline trials.
+    const [base, slow] = await interleaved(6, spinTrial, () => withCpuHog(spinTrial));
     saveBaseline(app, 'spin-base', base.id);
     expect(() => saveBaseline(app, 'spin-base', base.id)).toThrow(/already exists/);
-
-    // Injected fault: a CPU hog on the workload's CPU halves its share of that CPU.
-    const hog = spawn('taskset', ['-c', '0', 'stress-ng', '--cpu', '1', '--timeout', '60', '-q'], { stdio: 'ignore' });
-    let slow;
-    try {
-      await new Promise((r) => setTimeout(r, 300));
-      slow = await runWorkload(app, { workload: 'spin', trials: 5 });
-    } finally {
-      hog.kill('SIGINT');
-      await new Promise((r) => hog.once('exit', r));
-    }
     const worse = compareToBaseline(app, { baseline: 'spin-base', runId: slow.id });
-    expect(worse.comparison.verdict).toBe('worse');
+    expect(worse.comparison.verdict, worse.summary).toBe('worse');
     expect(worse.comparison.ratio).toBeGreaterThan(1.5);
     expect(worse.summary).toMatch(/duration_ms \+\d+.*→ worse/);
 
-    // The unchanged rerun: reference and rerun trials alternate (A B B A ...) and are pooled per arm,
-    // so background load shifting on this shared 2-core box hits both arms alike; run back to back,
-    // whichever arm caught a busier minute read 'better' or 'worse'.
-    const refIds: number[] = [];
-    const sameIds: number[] = [];
-    for (let round = 0; round < 8; round++) {
-      for (const ids of round % 2 === 0 ? [refIds, sameIds] : [sameIds, refIds]) ids.push((await runWorkload(app, { workload: 'spin', trials: 1 })).id);
-    }
-    const ref = poolRuns(app.db, refIds);
-    const same = poolRuns(app.db, sameIds);
-    expect(same.trials).toEqual(sameIds.flatMap((id) => getWorkloadRun(app, id).trials));
+    // The unchanged rerun, alternated with reference trials the same way: run back to back, whichever
+    // arm caught a busier minute on this shared 2-core box read 'better' or 'worse'.
+    const [ref, same] = await interleaved(8, spinTrial, spinTrial);
     expect(same.summary.duration_ms!.n).toBe(8);
     saveBaseline(app, 'spin-ref', ref.id);
     // 10%: single trials on the shared box still jitter; the pooled medians must agree within that.
