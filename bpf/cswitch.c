@@ -6,7 +6,6 @@
 #include "cswitch.skel.h"
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 static void *open_skel(void) { return cswitch_bpf__open(); }
@@ -26,22 +25,6 @@ static void configure(void *s, const struct probe_args *a)
 }
 static int load(void *s) { return cswitch_bpf__load(s); }
 
-/* One pass of the task iterator; the rows it writes (report pass) appended to *rows. */
-static int iterate(struct cswitch_bpf *skel, struct switch_row **rows, size_t *n)
-{
-	int fd = bpf_iter_create(bpf_link__fd(skel->links.rows_iter));
-	if (fd < 0) return fd;
-	size_t have = *n * sizeof(**rows), cap = have + 64 * 1024;
-	char *buf = realloc(*rows, cap);
-	ssize_t got = 0;
-	while (buf && (got = read(fd, buf + have, cap - have)) > 0) {
-		have += got;
-		if (cap - have < 4096) { char *nb = realloc(buf, cap *= 2); if (!nb) break; buf = nb; }
-	}
-	close(fd);
-	if (buf) { *rows = (struct switch_row *)buf; *n = have / sizeof(**rows); }
-	return got < 0 ? -1 : 0;
-}
 
 static int attach(void *s, const struct probe_args *a)
 {
@@ -50,7 +33,7 @@ static int attach(void *s, const struct probe_args *a)
 	if (err || !kernel_counters(skel)) return err;
 	struct switch_row *none = NULL;
 	size_t n = 0;
-	err = iterate(skel, &none, &n); /* the snapshot every row counts from (writes no rows) */
+	err = iter_records(skel->links.rows_iter, sizeof(*none), (void **)&none, &n); /* the snapshot every row counts from (writes no rows) */
 	free(none);
 	if (err) return err;
 	skel->bss->armed = 1;
@@ -94,7 +77,7 @@ static void report(void *s, const struct probe_args *a)
 		/* exited tasks' rows, then every live task's (the iterator skips those already exited) */
 		n = dump_values(bpf_map__fd(skel->maps.exited), 16, sizeof(*r), (void **)&r); /* key: tid, start_time */
 		skel->bss->report = 1;
-		iterate(skel, &r, &n);
+		iter_records(skel->links.rows_iter, sizeof(*r), (void **)&r, &n);
 		for (size_t i = 0; i < n; i++) {
 			t.voluntary += r[i].voluntary;
 			t.involuntary += r[i].involuntary;

@@ -89,7 +89,7 @@ static void usage(const char *name)
 {
 	fprintf(stderr, "usage: %s --duration-ms N [--pid TGID] [--comm NAME] [--cgroup-id ID] [--max-events N] "
 			"[--interval-ms N] [--top N] [--attach auto|tp_btf|tracepoint] [--sample auto|off|N] "
-			"[--sample-above EVENTS_PER_S] [--latency]\n", name);
+			"[--sample-above EVENTS_PER_S] [--latency] [--exact-task-max]\n", name);
 }
 
 int probe_main(int argc, char **argv, const struct probe_ops *ops)
@@ -102,7 +102,7 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 		{ "max-events", required_argument, 0, 'm' }, { "interval-ms", required_argument, 0, 'i' },
 		{ "attach", required_argument, 0, 'a' }, { "top", required_argument, 0, 't' },
 		{ "sample", required_argument, 0, 's' }, { "sample-above", required_argument, 0, 'S' },
-		{ "latency", no_argument, 0, 'L' }, { 0, 0, 0, 0 },
+		{ "latency", no_argument, 0, 'L' }, { "exact-task-max", no_argument, 0, 'X' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	char why[512] = "", first_failure[512] = "";
@@ -134,6 +134,7 @@ int probe_main(int argc, char **argv, const struct probe_ops *ops)
 			break;
 		case 'S': a.sample_above = strtoull(optarg, NULL, 10); break;
 		case 'L': a.latency = true; break;
+		case 'X': a.exact_task_max = true; break;
 		default: usage(argv[0]); return 2;
 		}
 	}
@@ -347,6 +348,23 @@ size_t dump_values(int fd, size_t key_size, size_t rec, void **out)
 	}
 	*out = buf;
 	return n;
+}
+
+int iter_records(struct bpf_link *link, size_t rec_size, void **rows, size_t *n)
+{
+	int fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) return fd;
+	size_t have = *n * rec_size, cap = have + 64 * 1024;
+	char *buf = realloc(*rows, cap);
+	ssize_t got = 0;
+	/* seq_file may split a record across reads: the bytes stay contiguous, counted whole at the end */
+	while (buf && (got = read(fd, buf + have, cap - have)) > 0) {
+		have += got;
+		if (cap - have < 4096) { char *nb = realloc(buf, cap *= 2); if (!nb) break; buf = nb; }
+	}
+	close(fd);
+	if (buf) { *rows = buf; *n = have / rec_size; }
+	return got < 0 ? -1 : 0;
 }
 
 size_t collect_rows(int array_fd, uint32_t slots, int hash_fd, size_t rec, void **out)

@@ -25,6 +25,7 @@ struct probe_args {
 	uint32_t sample_every; /* SAMPLE_FIXED: 1 in this many (a power of two) */
 	uint64_t sample_above; /* SAMPLE_AUTO: eligible events/s above which sampling starts */
 	bool latency;          /* syscalls: enter/exit latency instead of counting only */
+	bool exact_task_max;   /* runqlat: per-task rows counted per event (exact max) even where kernel counters would do */
 };
 
 enum sample_mode { SAMPLE_AUTO = 0, SAMPLE_OFF = 1, SAMPLE_FIXED = 2 };
@@ -82,6 +83,9 @@ uint32_t row_slots(void);
 /* Every row in use (first 8 bytes, the tid, non-zero) of the mmapable array of `slots` rows plus every
  * row in the hash (rows exited, colliding or from the classic fallback); rec_size bytes each. */
 size_t collect_rows(int array_fd, uint32_t slots, int hash_fd, size_t rec_size, void **out);
+/* One pass of a task iterator link: the rec_size records it writes appended to *rows (*n of them);
+ * -1 on a read error, the records read until then kept. */
+int iter_records(struct bpf_link *link, size_t rec_size, void **rows, size_t *n);
 #define DUMP_MAP(fd, type, out) dump_map((fd), sizeof(((type *)0)->key), offsetof(type, st), sizeof(type), (void **)(out))
 #define SET_COMMON_FILTERS(skel, a) do { \
 	(skel)->rodata->targ_tgid = (a)->pid; \

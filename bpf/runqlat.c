@@ -57,8 +57,9 @@ static void configure(void *s, const struct probe_args *a)
 	}
 	/* A comm or cgroup can change in the window, a tgid cannot: only then do the kernel's counters
 	 * hold exactly the waits of the tasks the filter selects. The per-task max then comes from
-	 * sched_info.max_run_delay (Linux 6.15+); older kernels count rows per event. */
-	bool kc = skel->rodata->use_sched_info && !a->has_comm && !a->cgroup_id && has_max_run_delay();
+	 * sched_info.max_run_delay (Linux 6.15+); older kernels count rows per event, and so does
+	 * --exact-task-max (the lifetime max cannot give every task's window max; ~40 ns/event more). */
+	bool kc = skel->rodata->use_sched_info && !a->has_comm && !a->cgroup_id && !a->exact_task_max && has_max_run_delay();
 	skel->rodata->rows_from_kernel = kc;
 	bpf_program__set_autoload(skel->progs.rows_iter, kc);
 	bpf_program__set_autoattach(skel->progs.rows_iter, false); /* attached before sched_switch, by attach() */
@@ -75,22 +76,6 @@ static void configure(void *s, const struct probe_args *a)
 static int load(void *s) { return runqlat_bpf__load(s); }
 static bool kernel_rows(struct runqlat_bpf *skel) { return skel->rodata->rows_from_kernel; }
 
-/* One pass of the task iterator; the rows it writes (report pass) appended to *rows. */
-static int iterate(struct runqlat_bpf *skel, struct lat_row **rows, size_t *n)
-{
-	int fd = bpf_iter_create(bpf_link__fd(skel->links.rows_iter));
-	if (fd < 0) return fd;
-	size_t have = *n * sizeof(**rows), cap = have + 64 * 1024;
-	char *buf = realloc(*rows, cap);
-	ssize_t got = 0;
-	while (buf && (got = read(fd, buf + have, cap - have)) > 0) {
-		have += got;
-		if (cap - have < 4096) { char *nb = realloc(buf, cap *= 2); if (!nb) break; buf = nb; }
-	}
-	close(fd);
-	if (buf) { *rows = (struct lat_row *)buf; *n = have / sizeof(**rows); }
-	return got < 0 ? -1 : 0;
-}
 
 static int attach(void *s, const struct probe_args *a)
 {
@@ -102,7 +87,7 @@ static int attach(void *s, const struct probe_args *a)
 		if (!skel->links.rows_iter) return -errno;
 		struct lat_row *none = NULL;
 		size_t n = 0;
-		int err = iterate(skel, &none, &n);
+		int err = iter_records(skel->links.rows_iter, sizeof(*none), (void **)&none, &n);
 		free(none);
 		if (err) return err;
 		skel->bss->armed = 1;
@@ -144,7 +129,7 @@ static void report(void *s, const struct probe_args *a)
 	if (kc) { /* exited tasks' rows, then every live task's (the iterator skips those already exited) */
 		n = dump_values(bpf_map__fd(skel->maps.exited), sizeof(struct { uint32_t tid, pad; uint64_t start; }), sizeof(*r), (void **)&r);
 		skel->bss->report = 1;
-		iterate(skel, &r, &n);
+		iter_records(skel->links.rows_iter, sizeof(*r), (void **)&r, &n);
 	} else {
 		n = collect_rows(bpf_map__fd(skel->maps.rows), bpf_map__max_entries(skel->maps.rows), bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
 	}

@@ -22,6 +22,7 @@ export const runProbeTool = defineTool({
     sample_every: z.number().int().min(2).max(1024).optional().describe('Record 1 in this many events from the start (a power of two); overrides sampling.'),
     sample_above_per_s: z.number().int().min(1000).max(1e9).optional().describe('Eligible events/s above which auto sampling starts (default 250000).'),
     latency: z.boolean().optional().describe('syscalls only: measure latency and errors per syscall and per process (adds sys_exit).'),
+    exact_task_max: z.boolean().optional().describe('runqlat only: count per-task rows per event so every row has its exact max_wait_ns (~40 ns/event more) instead of the kernel\'s sched_info counters, whose lifetime max can leave it null.'),
   }).strict(),
   output: z.object({
     probe: z.string(), attach: z.string(), fallbackReason: z.string().optional(), attachMs: z.number(), startupMs: z.number(),
@@ -36,6 +37,7 @@ export const runProbeTool = defineTool({
       name: args.name, durationS: args.duration_s, topN: args.top_n, maxEvents: args.max_events, attach: args.attach,
       ...(args.sample_every !== undefined ? { sampling: args.sample_every } : args.sampling !== undefined && { sampling: args.sampling }),
       ...(args.sample_above_per_s !== undefined && { sampleAbovePerS: args.sample_above_per_s }), ...(args.latency !== undefined && { latency: args.latency }),
+      ...(args.exact_task_max !== undefined && { exactTaskMax: args.exact_task_max }),
       ...(args.pid !== undefined && { pid: args.pid }), ...(args.comm !== undefined && { comm: args.comm }), ...(args.cgroup !== undefined && { cgroup: args.cgroup }),
     }, { signal, onProgress: (done, total, message) => { void progress(done, total, message); } });
   },

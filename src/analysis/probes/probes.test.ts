@@ -133,6 +133,18 @@ describe('eBPF probes on this kernel', () => {
     const waits = (lat.data.histogram as { buckets: Array<{ count: number }> }).buckets.reduce((a, b) => a + b.count, 0);
     const counted = rows.reduce((a, t) => a + t.count, 0);
     expect(Math.abs(counted - waits)).toBeLessThanOrEqual(Math.max(20, waits * 0.02));
+
+    // exact_task_max: the same run counted per event, so every task (long-lived ones too) has its max
+    const exact = await probeDuring({ name: 'runqlat', durationS: 1.5, sampling: 'off', topN: 5000, exactTaskMax: true }, [HB, '-p', '-g', '2', '-l', '50']);
+    expect(exact.data.rows_source).toBe('events');
+    const exactRows = exact.data.top_tasks as typeof rows;
+    expect(exactRows.filter((t) => t.comm === comm(HB)).length).toBeGreaterThanOrEqual(64);
+    for (const t of exactRows) {
+      expect(t.max_wait_ns, t.comm).not.toBeNull();
+      expect(t.max_wait_ns!).toBeGreaterThanOrEqual(t.total_wait_ns / t.count);
+      expect(t.max_wait_ns!).toBeLessThanOrEqual(t.total_wait_ns);
+    }
+    expect(() => validateProbeRequest({ name: 'cswitch', durationS: 1, exactTaskMax: true }, 60)).toThrow(/runqlat probe only, not "cswitch"/);
   });
 
   it('samples 1 in N when asked, says so, and scales the estimates', async () => {

@@ -23,6 +23,8 @@ export interface ProbeRequest {
   sampleAbovePerS?: number;
   /** syscalls: enter/exit latency, errors and per-process rows instead of counting only. */
   latency?: boolean;
+  /** runqlat: per-task rows counted per event (exact max wait), not from the kernel's counters. */
+  exactTaskMax?: boolean;
 }
 
 export interface ProbeRunOptions {
@@ -87,6 +89,10 @@ export function validateProbeRequest(req: ProbeRequest, maxProbeSeconds: number)
   if (req.latency) {
     if (probe.name !== 'syscalls') throw new SchedcpError('invalid_argument', `latency applies to the syscalls probe only, not ${quote(probe.name)}.`);
     args.push('--latency');
+  }
+  if (req.exactTaskMax) {
+    if (probe.name !== 'runqlat') throw new SchedcpError('invalid_argument', `exact_task_max applies to the runqlat probe only, not ${quote(probe.name)}.`);
+    args.push('--exact-task-max');
   }
   return { probe, args };
 }
