@@ -80,6 +80,19 @@ describe('repository store and curation (hashing embedder, real SQLite)', () => 
     expect((await searchPolicies(t.app, { query: 'zebra workloads', status: ['verified'] })).hits.map((h) => h.name)).not.toContain('fifo_short');
   });
 
+  it('search sees a status change at once, made on this connection or committed by another (cached briefs)', async () => {
+    const statusOf = async () => (await searchPolicies(t.app, { query: 'zebra workloads', limit: 10 })).hits.find((h) => h.name === 'fifo_short')?.status;
+    expect(await statusOf()).toBe('candidate');
+    repositoryOf(t.app).setStatus({ name: 'fifo_short' }, 'retired', 'superseded by a longer slice', ACTOR);
+    expect(await statusOf()).toBe('retired');
+    expect((await searchPolicies(t.app, { query: 'zebra workloads', status: ['candidate'] })).hits.map((h) => h.name)).not.toContain('fifo_short');
+    // a second connection to the same file, as the CLI beside a running server
+    const other = new Database(t.app.db.name);
+    try { other.prepare("UPDATE policies SET status = 'candidate' WHERE name = 'fifo_short'").run(); } finally { other.close(); }
+    expect(await statusOf()).toBe('candidate');
+    expect((await searchPolicies(t.app, { query: 'zebra workloads', status: ['candidate'] })).hits.map((h) => h.name)).toContain('fifo_short');
+  });
+
   it('runs the curation state machine on recorded evidence, storing and auditing each change', async () => {
     const ref = { name: 'sjf_batch' };
     const v = await recordOutcome(t.app, { policy: ref, source: 'verify_run', verification: { id: '41', verdict: 'pass' } }, ACTOR);

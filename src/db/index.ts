@@ -1,1 +1,2 @@
 export { openDatabase, migrate, type Db, type Migration } from './open.js';
+export { prepared, forgetPrepared, commitWatcher } from './statements.js';

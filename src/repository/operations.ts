@@ -32,20 +32,23 @@ export async function searchPolicies(app: App, input: SearchInput) {
   const index = await repo.ready();
   const limit = input.limit ?? 5;
   // Status and target workloads come from the store, so a status change re-ranks without re-indexing.
+  const brief = repo.store.briefLookup();
   const describe = (name: string) => {
-    const p = repo.store.byName(name);
+    const p = brief(name);
     return p && { status: p.status, fields: { target_workloads: p.metadata.targetWorkloads.join(', '), use_cases: p.metadata.useCases.join('\n') } };
   };
-  const result = await index.search(query, { limit, filter: repo.searchFilter(input), describe });
+  const result = await index.search(query, { limit, filter: repo.searchFilter(input, brief), describe });
   return {
     embedding: { provider: result.provider, modelId: result.modelId },
-    hits: result.hits.map((h) => {
-      const p = repo.store.byName(h.key)!;
-      return {
+    // An indexed name with no row (never expected: the index follows the store) is left out, not thrown on.
+    hits: result.hits.flatMap((h) => {
+      const p = brief(h.key);
+      if (!p) return [];
+      return [{
         id: p.id, name: p.name, version: p.version, status: p.status, targetWorkloads: p.metadata.targetWorkloads,
         summary: p.description.length > 200 ? `${p.description.slice(0, 197)}...` : p.description,
         score: Number(h.score.toFixed(5)), reason: h.reason, decidedBy: h.decidedBy, matchedFields: h.matchedFields,
-      };
+      }];
     }),
     timings: result.timings,
   };

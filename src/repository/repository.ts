@@ -7,7 +7,7 @@ import { builtinPoliciesDir, loadBuiltinPolicies } from './builtins.js';
 import { nextStatus, manualTransitionAllowed, allowedManualTargets, workloadScores, isTargetWorkload, type Transition, type WorkloadScore } from './curation.js';
 import { codeIdentifiers, type PolicyStatus } from './metadata.js';
 import { createEmbedder, HybridIndex, type IndexDoc } from './search/index.js';
-import { PolicyStore, type Policy } from './store.js';
+import { PolicyStore, type Policy, type PolicyBrief } from './store.js';
 
 export interface Actor { caller: string; transport: 'stdio' | 'http' | 'rest' | 'cli' }
 export const SYSTEM_ACTOR: Actor = { caller: 'schedcp', transport: 'cli' };
@@ -159,10 +159,14 @@ export class Repository {
     this.app.logger.log('info', 'policy status changed', { policy: p.name, version: p.version, from: p.status, to, reason });
   }
 
-  /** Filters for search, evaluated only on candidate hits (cheap at any library size). */
-  searchFilter(f: { status?: readonly PolicyStatus[] | undefined; workload?: string | undefined; minScore?: number | undefined }): (key: string) => boolean {
+  /**
+   * Filters for search, evaluated only on candidate hits (cheap at any library size); undefined when
+   * none is asked for, so the search fetches no extra candidates.
+   */
+  searchFilter(f: { status?: readonly PolicyStatus[] | undefined; workload?: string | undefined; minScore?: number | undefined }, brief: (name: string) => PolicyBrief | undefined): ((key: string) => boolean) | undefined {
+    if (!f.status?.length && !f.workload && f.minScore === undefined) return undefined;
     return (name) => {
-      const p = this.store.byName(name);
+      const p = brief(name);
       if (!p) return false;
       if (f.status?.length && !f.status.includes(p.status)) return false;
       if (f.workload && !p.metadata.targetWorkloads.includes(f.workload) && !isTargetWorkload(f.workload, p.metadata.targetWorkloads)) return false;

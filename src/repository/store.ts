@@ -1,5 +1,5 @@
 // SQL for the repository's tables: plain reads and writes, no rules (those live in curation.ts).
-import type { Db } from '../db/index.js';
+import { commitWatcher, prepared, type Db } from '../db/index.js';
 import type { Direction } from '../stats/index.js';
 import type { PolicyMetadata, PolicyStatus, Provenance } from './metadata.js';
 import type { PerfSample } from './curation.js';
@@ -56,8 +56,35 @@ function toPolicy(r: Record<string, unknown>): Policy {
   };
 }
 
+/** What search reads of a policy per candidate: no source, no headers. */
+export type PolicyBrief = Pick<Policy, 'id' | 'name' | 'version' | 'status' | 'description' | 'metadata'>;
+
 export class PolicyStore {
+  /** Newest version's brief by name; cleared on this connection's writes and on other connections' commits. */
+  private readonly briefs = new Map<string, PolicyBrief | undefined>();
+  private committedElsewhere: (() => boolean) | undefined;
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * A lookup of the newest version's brief by name for one read pass (a search's candidates): one
+   * freshness check per pass, then memory. Inside a transaction nothing is cached (it may roll back).
+   */
+  briefLookup(): (name: string) => PolicyBrief | undefined {
+    this.committedElsewhere ??= commitWatcher(this.db);
+    if (this.committedElsewhere()) this.briefs.clear();
+    return (name) => {
+      if (this.briefs.has(name)) return this.briefs.get(name);
+      const r = prepared(this.db, 'SELECT id, name, version, status, description, metadata_json FROM policies WHERE name = ? ORDER BY version DESC LIMIT 1')
+        .get(name) as Record<string, unknown> | undefined;
+      const brief = r && {
+        id: r.id as number, name: r.name as string, version: r.version as number, status: r.status as PolicyStatus,
+        description: r.description as string, metadata: JSON.parse(r.metadata_json as string) as PolicyMetadata,
+      };
+      if (!this.db.inTransaction) this.briefs.set(name, brief);
+      return brief;
+    };
+  }
 
   /** BEGIN IMMEDIATE: read-then-insert sequences stay correct when a CLI and a server share the file. */
   transaction<T>(fn: () => T): T {
@@ -65,78 +92,81 @@ export class PolicyStore {
   }
 
   byId(id: number): Policy | undefined {
-    const r = this.db.prepare('SELECT * FROM policies WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    const r = prepared(this.db, 'SELECT * FROM policies WHERE id = ?').get(id) as Record<string, unknown> | undefined;
     return r && toPolicy(r);
   }
 
   byName(name: string, version?: number): Policy | undefined {
     const r = (version === undefined
-      ? this.db.prepare('SELECT * FROM policies WHERE name = ? ORDER BY version DESC LIMIT 1').get(name)
-      : this.db.prepare('SELECT * FROM policies WHERE name = ? AND version = ?').get(name, version)) as Record<string, unknown> | undefined;
+      ? prepared(this.db, 'SELECT * FROM policies WHERE name = ? ORDER BY version DESC LIMIT 1').get(name)
+      : prepared(this.db, 'SELECT * FROM policies WHERE name = ? AND version = ?').get(name, version)) as Record<string, unknown> | undefined;
     return r && toPolicy(r);
   }
 
   bySourceSha(sha: string): Policy | undefined {
-    const r = this.db.prepare('SELECT * FROM policies WHERE source_sha256 = ? ORDER BY id DESC LIMIT 1').get(sha) as Record<string, unknown> | undefined;
+    const r = prepared(this.db, 'SELECT * FROM policies WHERE source_sha256 = ? ORDER BY id DESC LIMIT 1').get(sha) as Record<string, unknown> | undefined;
     return r && toPolicy(r);
   }
 
   versions(name: string): Array<{ id: number; version: number; status: PolicyStatus; sourceSha256: string; createdAt: string }> {
-    return (this.db.prepare('SELECT id, version, status, source_sha256, created_at FROM policies WHERE name = ? ORDER BY version').all(name) as Array<Record<string, unknown>>)
+    return (prepared(this.db, 'SELECT id, version, status, source_sha256, created_at FROM policies WHERE name = ? ORDER BY version').all(name) as Array<Record<string, unknown>>)
       .map((r) => ({ id: r.id as number, version: r.version as number, status: r.status as PolicyStatus, sourceSha256: r.source_sha256 as string, createdAt: r.created_at as string }));
   }
 
   /** The newest version of every policy name. */
   latestAll(): Policy[] {
-    return (this.db.prepare(`SELECT p.* FROM policies p JOIN (SELECT name, max(version) AS v FROM policies GROUP BY name) l
+    return (prepared(this.db, `SELECT p.* FROM policies p JOIN (SELECT name, max(version) AS v FROM policies GROUP BY name) l
       ON l.name = p.name AND l.v = p.version ORDER BY p.name`).all() as Array<Record<string, unknown>>).map(toPolicy);
   }
 
   insert(p: NewPolicy, initialStatus: PolicyStatus, reason: string): Policy {
-    const info = this.db.prepare(`INSERT INTO policies (name, version, source, source_sha256, object_sha256, description, algorithm, metadata_json, provenance, parent_id, status, created_by, headers_json)
+    this.briefs.clear();
+    const info = prepared(this.db, `INSERT INTO policies (name, version, source, source_sha256, object_sha256, description, algorithm, metadata_json, provenance, parent_id, status, created_by, headers_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(p.name, p.version, p.source, p.sourceSha256, p.objectSha256 ?? null, p.metadata.description,
       p.metadata.algorithm, JSON.stringify(p.metadata), p.provenance, p.parentId, initialStatus, p.createdBy,
       p.headers && Object.keys(p.headers).length > 0 ? JSON.stringify(p.headers) : null);
     const id = Number(info.lastInsertRowid);
-    this.db.prepare('INSERT INTO policy_status_changes (policy_id, from_status, to_status, reason, actor) VALUES (?, NULL, ?, ?, ?)').run(id, initialStatus, reason, p.createdBy);
+    prepared(this.db, 'INSERT INTO policy_status_changes (policy_id, from_status, to_status, reason, actor) VALUES (?, NULL, ?, ?, ?)').run(id, initialStatus, reason, p.createdBy);
     return this.byId(id)!;
   }
 
   setObjectSha(id: number, sha: string): void {
-    this.db.prepare('UPDATE policies SET object_sha256 = ? WHERE id = ?').run(sha, id);
+    this.briefs.clear();
+    prepared(this.db, 'UPDATE policies SET object_sha256 = ? WHERE id = ?').run(sha, id);
   }
 
   setStatus(id: number, from: PolicyStatus, to: PolicyStatus, reason: string, actor: string): void {
-    this.db.prepare('UPDATE policies SET status = ? WHERE id = ?').run(to, id);
-    this.db.prepare('INSERT INTO policy_status_changes (policy_id, from_status, to_status, reason, actor) VALUES (?, ?, ?, ?, ?)').run(id, from, to, reason, actor);
+    this.briefs.clear();
+    prepared(this.db, 'UPDATE policies SET status = ? WHERE id = ?').run(to, id);
+    prepared(this.db, 'INSERT INTO policy_status_changes (policy_id, from_status, to_status, reason, actor) VALUES (?, ?, ?, ?, ?)').run(id, from, to, reason, actor);
   }
 
   statusChanges(policyId: number): StatusChange[] {
-    return (this.db.prepare('SELECT * FROM policy_status_changes WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+    return (prepared(this.db, 'SELECT * FROM policy_status_changes WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
       id: r.id as number, policyId: r.policy_id as number, from: (r.from_status as PolicyStatus | null) ?? null, to: r.to_status as PolicyStatus,
       reason: r.reason as string, actor: r.actor as string, at: r.at as string,
     }));
   }
 
   addVerification(policyId: number, v: { verificationId: string; verdict: 'pass' | 'warn' | 'fail'; tokenId?: string | undefined; detail?: string | undefined }): number {
-    return Number(this.db.prepare('INSERT INTO policy_verifications (policy_id, verification_id, verdict, token_id, detail) VALUES (?, ?, ?, ?, ?)')
+    return Number(prepared(this.db, 'INSERT INTO policy_verifications (policy_id, verification_id, verdict, token_id, detail) VALUES (?, ?, ?, ?, ?)')
       .run(policyId, v.verificationId, v.verdict, v.tokenId ?? null, v.detail ?? null).lastInsertRowid);
   }
 
   verifications(policyId: number): VerificationRecord[] {
-    return (this.db.prepare('SELECT * FROM policy_verifications WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+    return (prepared(this.db, 'SELECT * FROM policy_verifications WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
       id: r.id as number, policyId: r.policy_id as number, verificationId: r.verification_id as string, verdict: r.verdict as 'pass' | 'warn' | 'fail',
       tokenId: (r.token_id as string | null) ?? null, detail: (r.detail as string | null) ?? null, at: r.at as string,
     }));
   }
 
   addPerformance(policyId: number, p: Omit<PerformanceRecord, 'id' | 'policyId' | 'at'>): number {
-    return Number(this.db.prepare(`INSERT INTO policy_performance (policy_id, workload, metric, direction, value, baseline, ratio, spread, host, kit, source)
+    return Number(prepared(this.db, `INSERT INTO policy_performance (policy_id, workload, metric, direction, value, baseline, ratio, spread, host, kit, source)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(policyId, p.workload, p.metric, p.direction, p.value, p.baseline, p.ratio, p.spread, p.host, p.kit, p.source).lastInsertRowid);
   }
 
   performance(policyId: number): PerformanceRecord[] {
-    return (this.db.prepare('SELECT * FROM policy_performance WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+    return (prepared(this.db, 'SELECT * FROM policy_performance WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
       id: r.id as number, policyId: r.policy_id as number, workload: r.workload as string, metric: r.metric as string, direction: r.direction as Direction,
       value: r.value as number, baseline: (r.baseline as number | null) ?? null, ratio: (r.ratio as number | null) ?? null, spread: (r.spread as number | null) ?? null,
       host: (r.host as string | null) ?? null, kit: (r.kit as string | null) ?? null, source: r.source as PerformanceRecord['source'], at: r.at as string,
@@ -148,12 +178,12 @@ export class PolicyStore {
   }
 
   addDeployment(policyId: number, d: { result: DeploymentRecord['result']; detail?: string | undefined; host?: string | undefined }): number {
-    return Number(this.db.prepare('INSERT INTO policy_deployments (policy_id, result, detail, host) VALUES (?, ?, ?, ?)')
+    return Number(prepared(this.db, 'INSERT INTO policy_deployments (policy_id, result, detail, host) VALUES (?, ?, ?, ?)')
       .run(policyId, d.result, d.detail ?? null, d.host ?? null).lastInsertRowid);
   }
 
   deployments(policyId: number): DeploymentRecord[] {
-    return (this.db.prepare('SELECT * FROM policy_deployments WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
+    return (prepared(this.db, 'SELECT * FROM policy_deployments WHERE policy_id = ? ORDER BY id').all(policyId) as Array<Record<string, unknown>>).map((r) => ({
       id: r.id as number, policyId: r.policy_id as number, result: r.result as DeploymentRecord['result'],
       detail: (r.detail as string | null) ?? null, host: (r.host as string | null) ?? null, at: r.at as string,
     }));

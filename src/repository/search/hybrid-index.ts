@@ -3,7 +3,7 @@
 // The repository indexes policies with it; the tuning knowledge base indexes its tunables.
 import * as sqliteVec from 'sqlite-vec';
 import type { Db, Migration } from '../../db/index.js';
-import { migrate } from '../../db/index.js';
+import { migrate, prepared } from '../../db/index.js';
 import { SchedcpError, quote } from '../../errors.js';
 import type { Embedder } from './embedder.js';
 import { expandTerms, fieldEvidence, fuse, reason, type FieldEvidence, type FusedHit } from './rank.js';
@@ -109,7 +109,6 @@ interface Statement { all(...params: unknown[]): unknown[]; get(...params: unkno
 
 export class HybridIndex {
   private readonly t: string;
-  private readonly statements = new Map<string, Statement>();
   private readonly queryCache = new Map<string, Float32Array>();
   private readonly vectors: VectorStore;
 
@@ -235,11 +234,7 @@ export class HybridIndex {
     return this.vectors.nearest(queryVector, k);
   }
 
-  private stmt(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) this.statements.set(sql, st = this.db.prepare(sql) as unknown as Statement);
-    return st;
-  }
+  private stmt(sql: string): Statement { return prepared(this.db, sql) as unknown as Statement; }
 
   /** The query's embedding, from a small per-index LRU cache when the same text was asked before. */
   private async queryVector(query: string): Promise<{ vector: Float32Array; cached: boolean }> {

@@ -2,7 +2,7 @@
 // cell until the index is large enough to partition) an int8 copy of its vectors, persisted as one
 // row of packed codes and scanned in memory by a SIMD kernel (int8-cells.ts). KNN scans the probed
 // cells' int8 codes and re-ranks the best candidates on the exact vectors.
-import type { Db } from '../../db/index.js';
+import { commitWatcher, forgetPrepared, prepared, type Db } from '../../db/index.js';
 import { Int8Cell, codeStride } from './int8-cells.js';
 import { assign, kmeans, probeCount, rankBySimilarity, type ProbeRule } from './ivf.js';
 
@@ -49,24 +49,16 @@ export class VectorStore {
   private centroidCodes: Int8Cell | undefined;
   /** Cells loaded so far (lazily, on first probe or write); the database row is the truth. */
   private readonly loadedCells = new Map<number, Int8Cell>();
-  private readonly statements = new Map<string, Statement>();
-  private dataVersion: number | undefined;
-  private versionStatement: Statement | undefined;
+  private committedElsewhere: (() => boolean) | undefined;
 
   constructor(private readonly db: Db, private readonly t: string, private readonly partitionFrom: number, private dimension: number) {}
 
-  private stmt(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) this.statements.set(sql, st = this.db.prepare(sql) as unknown as Statement);
-    return st;
-  }
+  private stmt(sql: string): Statement { return prepared(this.db, sql) as unknown as Statement; }
 
   /** Another connection committed (data_version moved): what this one holds in memory may be stale. */
   private checkFresh(): void {
-    this.versionStatement ??= this.db.prepare('PRAGMA data_version').pluck() as unknown as Statement;
-    const version = this.versionStatement.get() as number;
-    if (this.dataVersion !== undefined && version !== this.dataVersion) this.invalidate();
-    this.dataVersion = version;
+    this.committedElsewhere ??= commitWatcher(this.db);
+    if (this.committedElsewhere()) this.invalidate();
   }
 
   /** Drop what is held in memory (a write rolled back, or another connection wrote); reloaded on use. */
@@ -78,7 +70,7 @@ export class VectorStore {
     this.db.exec(`DROP TABLE IF EXISTS ${this.t}_vec; DROP TABLE IF EXISTS ${this.t}_q8; DROP TABLE IF EXISTS ${this.t}_cells; DELETE FROM ${this.t}_centroids;
       CREATE TABLE ${this.t}_vec (id INTEGER PRIMARY KEY, embedding BLOB NOT NULL);
       CREATE TABLE ${this.t}_cells (cell INTEGER PRIMARY KEY, ids BLOB NOT NULL, codes BLOB NOT NULL);`);
-    this.statements.clear();
+    forgetPrepared(this.db);
     this.invalidate();
     this.centroids = [];
   }
@@ -87,7 +79,7 @@ export class VectorStore {
   rebuildCells(): void {
     this.db.exec(`DROP TABLE IF EXISTS ${this.t}_q8; DROP TABLE IF EXISTS ${this.t}_cells;
       CREATE TABLE ${this.t}_cells (cell INTEGER PRIMARY KEY, ids BLOB NOT NULL, codes BLOB NOT NULL);`);
-    this.statements.clear();
+    forgetPrepared(this.db);
     this.loadedCells.clear();
     const cells = this.cells();
     const built = new Map<number, Int8Cell>();
