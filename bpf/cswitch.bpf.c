@@ -33,6 +33,7 @@ static __always_inline bool row_since_start(struct task_struct *t, struct task_k
 	if (s) { v -= s->voluntary; iv -= s->involuntary; m -= s->migrations; }
 	if (!(v | iv | m)) return false;
 	r->tid = k->tid;
+	r->start_time = k->start_time;
 	r->tgid = t->tgid;
 	r->voluntary = v;
 	r->involuntary = iv;

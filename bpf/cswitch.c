@@ -74,10 +74,9 @@ static void report(void *s, const struct probe_args *a)
 	struct sw_cpu t = {};
 	bool kc = kernel_counters(skel);
 	if (kc) {
-		/* exited tasks' rows, then every live task's (the iterator skips those already exited) */
-		n = dump_values(bpf_map__fd(skel->maps.exited), 16, sizeof(*r), (void **)&r); /* key: tid, start_time */
 		skel->bss->report = 1;
-		iter_records(skel->links.rows_iter, sizeof(*r), (void **)&r, &n);
+		n = final_rows(skel->links.rows_iter, bpf_map__fd(skel->maps.exited), 16 /* tid, start_time */, sizeof(*r),
+			       offsetof(struct switch_row, start_time), (void **)&r);
 		for (size_t i = 0; i < n; i++) {
 			t.voluntary += r[i].voluntary;
 			t.involuntary += r[i].involuntary;

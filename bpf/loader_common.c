@@ -367,6 +367,35 @@ int iter_records(struct bpf_link *link, size_t rec_size, void **rows, size_t *n)
 	return got < 0 ? -1 : 0;
 }
 
+static size_t row_start_off; /* final_rows' sort key; the loader is single-threaded */
+static int by_task(const void *x, const void *y)
+{
+	uint64_t a, b, sa, sb;
+	memcpy(&a, x, 8), memcpy(&b, y, 8);
+	memcpy(&sa, (const char *)x + row_start_off, 8), memcpy(&sb, (const char *)y + row_start_off, 8);
+	return a != b ? (a < b ? -1 : 1) : sa != sb ? (sa < sb ? -1 : 1) : 0;
+}
+
+size_t final_rows(struct bpf_link *iter, int exited_fd, size_t key_size, size_t rec, size_t start_off, void **out)
+{
+	char *live = NULL, *gone = NULL;
+	size_t n = 0;
+	iter_records(iter, rec, (void **)&live, &n);
+	size_t m = dump_values(exited_fd, key_size, rec, (void **)&gone);
+	row_start_off = start_off;
+	if (live) qsort(live, n, rec, by_task);
+	char *all = realloc(live, (n + m) * rec + 1);
+	if (!all) { free(gone); *out = live; return live ? n : 0; }
+	size_t total = n;
+	for (size_t i = 0; gone && i < m; i++) {
+		char *same = n ? bsearch(gone + i * rec, all, n, rec, by_task) : NULL;
+		memcpy(same ? same : all + total++ * rec, gone + i * rec, rec);
+	}
+	free(gone);
+	*out = all;
+	return total;
+}
+
 size_t collect_rows(int array_fd, uint32_t slots, int hash_fd, size_t rec, void **out)
 {
 	char *buf;

@@ -86,6 +86,11 @@ size_t collect_rows(int array_fd, uint32_t slots, int hash_fd, size_t rec_size, 
 /* One pass of a task iterator link: the rec_size records it writes appended to *rows (*n of them);
  * -1 on a read error, the records read until then kept. */
 int iter_records(struct bpf_link *link, size_t rec_size, void **rows, size_t *n);
+/* Kernel-counter rows at the end of a window (runqlat, cswitch): the iterator's live rows, then the
+ * map of exited tasks' rows, dumped after the pass so an exit during it is not lost; a task that
+ * exited after the pass visited it has both rows, and its exited (final) one replaces the other.
+ * Records start with a u64 tid and hold a u64 start_time at start_off. Returns the row count. */
+size_t final_rows(struct bpf_link *iter, int exited_fd, size_t key_size, size_t rec_size, size_t start_off, void **out);
 #define DUMP_MAP(fd, type, out) dump_map((fd), sizeof(((type *)0)->key), offsetof(type, st), sizeof(type), (void **)(out))
 #define SET_COMMON_FILTERS(skel, a) do { \
 	(skel)->rodata->targ_tgid = (a)->pid; \

@@ -29,7 +29,8 @@ struct lat_row {           /* runqlat per task */
 	__u64 tid;             /* 64 bits: claimed with a 64-bit compare-and-swap */
 	__u64 count, sum_ns, max_ns;
 	char comm[16];
-	__u32 tgid, flags, pad[2];
+	__u32 tgid, flags;
+	__u64 start_time;      /* kernel-counter rows: the task's start_time (a reused tid is another task); else 0 */
 };
 /* lat_row.flags: max_ns is only an upper bound of the window's largest wait (kernel counters). */
 #define LAT_MAX_BOUND 1
@@ -38,7 +39,8 @@ struct switch_row {        /* cswitch per task */
 	__u64 tid;
 	__u64 voluntary, involuntary, migrations;
 	char comm[16];
-	__u32 tgid, pad[3];
+	__u32 tgid, pad;
+	__u64 start_time;      /* kernel-counter rows: as lat_row.start_time */
 };
 
 struct syscall_key { __u32 id; __u32 tgid; };

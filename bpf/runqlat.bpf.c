@@ -114,6 +114,7 @@ static __always_inline bool row_since_start(struct task_struct *t, struct task_k
 	if (s) { n -= s->pcount; sum -= s->run_delay; }
 	if (!n) return false;
 	r->tid = k->tid;
+	r->start_time = k->start_time;
 	r->tgid = t->tgid;
 	r->count = n;
 	r->sum_ns = sum;

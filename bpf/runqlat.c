@@ -126,10 +126,10 @@ static void report(void *s, const struct probe_args *a)
 	struct lat_row *r = NULL;
 	size_t n;
 	bool kc = kernel_rows(skel);
-	if (kc) { /* exited tasks' rows, then every live task's (the iterator skips those already exited) */
-		n = dump_values(bpf_map__fd(skel->maps.exited), sizeof(struct { uint32_t tid, pad; uint64_t start; }), sizeof(*r), (void **)&r);
+	if (kc) {
 		skel->bss->report = 1;
-		iter_records(skel->links.rows_iter, sizeof(*r), (void **)&r, &n);
+		n = final_rows(skel->links.rows_iter, bpf_map__fd(skel->maps.exited), 16 /* tid, start_time */, sizeof(*r),
+			       offsetof(struct lat_row, start_time), (void **)&r);
 	} else {
 		n = collect_rows(bpf_map__fd(skel->maps.rows), bpf_map__max_entries(skel->maps.rows), bpf_map__fd(skel->maps.tasks), sizeof(*r), (void **)&r);
 	}

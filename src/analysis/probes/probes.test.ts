@@ -115,7 +115,9 @@ describe('eBPF probes on this kernel', () => {
     const sw = await probeDuring({ name: 'cswitch', durationS: 1.5, comm: comm(HB), sampling: 'off', topN: 500 }, [HB, '-p', '-g', '2', '-l', '50']);
     const totals = sw.data.totals as { voluntary: number; involuntary: number; migrations: number };
     expect(totals.voluntary).toBeGreaterThan(80);
-    const swRows = sw.data.top_tasks as Array<{ voluntary: number; involuntary: number; migrations: number }>;
+    const swRows = sw.data.top_tasks as Array<{ pid: number; voluntary: number; involuntary: number; migrations: number }>;
+    expect(sw.data.rows_source).toBe('kernel_counters');
+    expect(new Set(swRows.map((t) => t.pid)).size).toBe(swRows.length); // live and exited rows merged, none twice
     expect(swRows.reduce((a, t) => a + t.voluntary + t.involuntary + t.migrations, 0)).toBe(totals.voluntary + totals.involuntary + totals.migrations);
   });
 
@@ -125,6 +127,7 @@ describe('eBPF probes on this kernel', () => {
     const rows = lat.data.top_tasks as Array<{ pid: number; comm: string; count: number; total_wait_ns: number; max_wait_ns: number | null; max_wait_at_most_ns?: number }>;
     const hb = rows.filter((t) => t.comm === comm(HB));
     expect(hb.length).toBeGreaterThanOrEqual(64); // 80 tasks, all exited: rows from their final switch-out
+    expect(new Set(rows.map((t) => t.pid)).size).toBe(rows.length); // live and exited rows merged, none twice
     // forked inside the window, so sched_info started at 0 and the lifetime max is the window's
     for (const t of hb) expect(t.max_wait_ns!).toBeGreaterThanOrEqual(t.total_wait_ns / t.count / 2);
     for (const t of rows) if (t.max_wait_ns === null) expect(t.max_wait_at_most_ns).toBeGreaterThan(0);
