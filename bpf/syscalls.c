@@ -18,9 +18,10 @@ static void configure(void *s, const struct probe_args *a)
 	skel->rodata->latency = a->latency;
 	/* tp_btf counting without filters: no read of current, so the loader is counted too (see .bpf.c). */
 	skel->rodata->count_all = !a->latency && !a->pid && !a->cgroup_id && !a->has_comm && bpf_program__autoload(skel->progs.enter_btf);
-	if (!a->latency) { /* counting: no sys_exit program at all */
+	if (!a->latency) { /* counting: no sys_exit program at all, and no (process, syscall) table */
 		bpf_program__set_autoload(skel->progs.exit_btf, false);
 		bpf_program__set_autoload(skel->progs.exit_tp, false);
+		bpf_map__set_max_entries(skel->maps.stats, 1); /* a preallocated hash: 16384 rows were ~1.6 MiB of memlock */
 	}
 }
 static volatile uint32_t *mask_of(void *s) { return &((struct syscalls_bpf *)s)->bss->sample_mask; }
