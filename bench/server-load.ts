@@ -75,13 +75,11 @@ const paced = (conns: Client[], perClient: number, ratePerClient: number) => asy
   }));
 };
 
-export async function benchAgentMix(): Promise<Record<string, unknown>> {
-  const clients = Number(process.env.SCHEDCP_BENCH_CLIENTS ?? 16);
-  const perClient = Number(process.env.SCHEDCP_BENCH_CALLS_PER_CLIENT ?? 25);
-  const rates = (process.env.SCHEDCP_BENCH_PACED_RATES ?? '1,4,8').split(',').map(Number);
+/** A server for the mix (read token, no rate limit), ready once its embedder is warm, with its clients connected and warmed up. */
+async function readyServer(clients: number, sessions: Record<string, unknown> = {}) {
   const token = 'c'.repeat(32);
   const t0 = performance.now();
-  const http = await startHttpServer({ tokens: [{ name: 'bench', token, scopes: ['read'] }], http: { rateLimits: { read: { perMinute: 1_000_000, burst: 1_000_000 } } } });
+  const http = await startHttpServer({ tokens: [{ name: 'bench', token, scopes: ['read'] }], http: { sessions, rateLimits: { read: { perMinute: 1_000_000, burst: 1_000_000 } } } });
   const listeningMs = performance.now() - t0;
   try {
     // The embedder warms in the background after listening; the runs start once it says so (bounded wait).
@@ -89,21 +87,40 @@ export async function benchAgentMix(): Promise<Record<string, unknown>> {
     while (!/search index ready/.test(http.stderr()) && performance.now() - w0 < 120_000) await new Promise((r) => setTimeout(r, 50));
     const warmUpMs = performance.now() - w0;
     const conns = await Promise.all(Array.from({ length: clients }, () => http.connect(token)));
-    const pid = http.process.pid!;
     // A fresh server's first calls of each tool pay V8's compile and SQLite's page cache: a few
     // calls per client first, not measured, as an agent's session is past its first step.
     const warm: Arm = { calls: 0, wallS: 0, summaryMs: [], searchMs: [], errors: 0, sources: {} };
     await closedLoop(conns, WARM_UP_CALLS_PER_CLIENT)(warm);
-    const out: Record<string, unknown> = {
-      clients, callsPerClient: perClient, serverListeningMs: +listeningMs.toFixed(1), embedderWarmUpAfterListenMs: +warmUpMs.toFixed(1),
-      warmUp: { callsPerClient: WARM_UP_CALLS_PER_CLIENT, errors: warm.errors, systemSummaryLevel0Ms: pct(warm.summaryMs), searchPoliciesMs: pct(warm.searchMs) },
-    };
-    out.closedLoop = await measure(pid, closedLoop(conns, perClient));
-    for (const rate of rates) {
-      out[`paced${rate}PerClientPerS`] = { offeredCallsPerS: clients * rate, ...(await measure(pid, paced(conns, Math.max(perClient, rate * 5), rate))) };
-    }
-    return out;
-  } finally {
+    const warmUp = { callsPerClient: WARM_UP_CALLS_PER_CLIENT, errors: warm.errors, systemSummaryLevel0Ms: pct(warm.summaryMs), searchPoliciesMs: pct(warm.searchMs) };
+    return { http, conns, pid: http.process.pid!, listeningMs, warmUpMs, warmUp };
+  } catch (error) {
     await http.close();
+    throw error;
   }
+}
+
+export async function benchAgentMix(): Promise<Record<string, unknown>> {
+  const clients = Number(process.env.SCHEDCP_BENCH_CLIENTS ?? 16);
+  const perClient = Number(process.env.SCHEDCP_BENCH_CALLS_PER_CLIENT ?? 25);
+  const rates = (process.env.SCHEDCP_BENCH_PACED_RATES ?? '1,4,8').split(',').map(Number);
+  const out: Record<string, unknown> = { clients, callsPerClient: perClient };
+  const sse = await readyServer(clients);
+  try {
+    Object.assign(out, { serverListeningMs: +sse.listeningMs.toFixed(1), embedderWarmUpAfterListenMs: +sse.warmUpMs.toFixed(1), warmUp: sse.warmUp });
+    out.closedLoop = await measure(sse.pid, closedLoop(sse.conns, perClient));
+    for (const rate of rates) {
+      out[`paced${rate}PerClientPerS`] = { offeredCallsPerS: clients * rate, ...(await measure(sse.pid, paced(sse.conns, Math.max(perClient, rate * 5), rate))) };
+    }
+  } finally {
+    await sse.http.close();
+  }
+  // The same closed loop on a server configured with http.sessions.jsonResponses (one JSON body per
+  // answer, no SSE framing; no progress notifications), started after the first one has stopped.
+  const json = await readyServer(clients, { jsonResponses: true });
+  try {
+    out.closedLoopJsonResponses = await measure(json.pid, closedLoop(json.conns, perClient));
+  } finally {
+    await json.http.close();
+  }
+  return out;
 }

@@ -11,6 +11,7 @@ const BOB = 'b'.repeat(40);
 const CAPPED = 'c'.repeat(40);
 let srv: HttpServer;
 let idleSrv: HttpServer;
+let jsonSrv: HttpServer;
 
 beforeAll(async () => {
   const tokens = [
@@ -18,12 +19,13 @@ beforeAll(async () => {
     { name: 'bob', token: BOB, scopes: ['read'] },
     { name: 'capped', token: CAPPED, scopes: ['read'] },
   ];
-  [srv, idleSrv] = await Promise.all([
+  [srv, idleSrv, jsonSrv] = await Promise.all([
     startHttpServer({ tokens, http: { metricsToken: 'm'.repeat(32), sessions: { maxPerToken: 2, idleSeconds: 600 } } }),
     startHttpServer({ tokens, http: { sessions: { maxPerToken: 8, idleSeconds: 1 } } }),
+    startHttpServer({ tokens, http: { sessions: { jsonResponses: true } } }),
   ]);
 });
-afterAll(async () => { await Promise.all([srv?.close(), idleSrv?.close()]); });
+afterAll(async () => { await Promise.all([srv?.close(), idleSrv?.close(), jsonSrv?.close()]); });
 
 const sessionOf = (c: Client) => (c.transport as StreamableHTTPClientTransport | undefined)?.sessionId;
 const rawCall = (s: HttpServer, token: string, sessionId?: string) => fetch(s.url, {
@@ -51,6 +53,25 @@ describe('MCP sessions over HTTP', () => {
     const res = await rawCall(srv, ALICE, id);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('"structuredContent"');
+  });
+
+  it('answers a session in one JSON body with http.sessions.jsonResponses, dropping progress (SSE by default)', async () => {
+    const sse = await rawCall(srv, ALICE, sessionOf(await srv.connect(ALICE)));
+    expect(sse.headers.get('content-type')).toBe('text/event-stream');
+    await sse.body?.cancel();
+    const client = await jsonSrv.connect(ALICE);
+    const res = await rawCall(jsonSrv, ALICE, sessionOf(client));
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(((await res.json()) as { result: { structuredContent?: unknown } }).result.structuredContent).toBeDefined();
+    // the trade: a tool that reports progress still answers, but its notifications have no stream
+    const progress = { sse: 0, json: 0 };
+    const probe = (c: Client, arm: keyof typeof progress) => c.callTool({ name: 'run_probe', arguments: { name: 'cswitch', duration_s: 1.2 } }, { onprogress: () => { progress[arm]++; } });
+    const [viaSse, viaJson] = await Promise.all([probe(await srv.connect(BOB), 'sse'), probe(client, 'json')]);
+    expect(viaSse.isError).toBeFalsy();
+    expect(viaJson.isError).toBeFalsy();
+    expect((viaJson.structuredContent as { probe: string }).probe).toBe('cswitch');
+    expect(progress.sse).toBeGreaterThan(0);
+    expect(progress.json).toBe(0);
   });
 
   it('refuses a session id presented with another token (404, the same as an unknown id)', async () => {

@@ -14,6 +14,8 @@ import type { Scope } from '../config/index.js';
 export interface SessionLimits {
   maxPerToken: number;
   idleSeconds: number;
+  /** One JSON body per response instead of an SSE stream (no progress or log notifications). */
+  jsonResponses?: boolean;
 }
 
 interface Session {
@@ -82,6 +84,7 @@ export class McpSessions {
     const session = { id: '', owner: owner.name, server, lastUsed: Date.now(), open: 0 } as Session;
     session.transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: this.limits.jsonResponses ?? false,
       onsessioninitialized: (id) => {
         session.id = id;
         this.makeRoom(owner.name);
