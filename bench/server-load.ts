@@ -23,6 +23,7 @@ function processCpuMs(pid: number): number {
 }
 
 interface Arm { calls: number; wallS: number; summaryMs: number[]; searchMs: number[]; errors: number; sources: Record<string, number> }
+const emptyArm = (): Arm => ({ calls: 0, wallS: 0, summaryMs: [], searchMs: [], errors: 0, sources: {} });
 
 async function oneCall(client: Client, c: number, i: number, arm: Arm): Promise<void> {
   const isSearch = (i + c) % 2 === 1;
@@ -38,7 +39,7 @@ async function oneCall(client: Client, c: number, i: number, arm: Arm): Promise<
 
 /** Runs one arm and reports latency, throughput and CPU per call of both processes. */
 async function measure(serverPid: number, run: (arm: Arm) => Promise<void>): Promise<Record<string, unknown>> {
-  const arm: Arm = { calls: 0, wallS: 0, summaryMs: [], searchMs: [], errors: 0, sources: {} };
+  const arm = emptyArm();
   const load0 = loadavg()[0]!;
   const server0 = processCpuMs(serverPid);
   const client0 = process.cpuUsage();
@@ -89,7 +90,7 @@ async function readyServer(clients: number, sessions: Record<string, unknown> = 
     const conns = await Promise.all(Array.from({ length: clients }, () => http.connect(token)));
     // A fresh server's first calls of each tool pay V8's compile and SQLite's page cache: a few
     // calls per client first, not measured, as an agent's session is past its first step.
-    const warm: Arm = { calls: 0, wallS: 0, summaryMs: [], searchMs: [], errors: 0, sources: {} };
+    const warm = emptyArm();
     await closedLoop(conns, WARM_UP_CALLS_PER_CLIENT)(warm);
     const warmUp = { callsPerClient: WARM_UP_CALLS_PER_CLIENT, errors: warm.errors, systemSummaryLevel0Ms: pct(warm.summaryMs), searchPoliciesMs: pct(warm.searchMs) };
     return { http, conns, pid: http.process.pid!, listeningMs, warmUpMs, warmUp };

@@ -44,20 +44,26 @@ export interface PerformanceRecord {
 }
 export interface DeploymentRecord { id: number; policyId: number; result: 'success' | 'failure' | 'rolled_back'; detail: string | null; host: string | null; at: string }
 
-function toPolicy(r: Record<string, unknown>): Policy {
+/** What search reads of a policy per candidate: no source, no headers. */
+export type PolicyBrief = Pick<Policy, 'id' | 'name' | 'version' | 'status' | 'description' | 'metadata'>;
+const BRIEF_COLUMNS = 'id, name, version, status, description, metadata_json';
+
+function toBrief(r: Record<string, unknown>): PolicyBrief {
   return {
-    id: r.id as number, name: r.name as string, version: r.version as number, source: r.source as string,
-    ...(typeof r.headers_json === 'string' ? { headers: JSON.parse(r.headers_json) as Record<string, string> } : {}),
-    sourceSha256: r.source_sha256 as string, objectSha256: (r.object_sha256 as string | null) ?? null,
-    description: r.description as string, algorithm: r.algorithm as string,
-    metadata: JSON.parse(r.metadata_json as string) as PolicyMetadata, provenance: r.provenance as Provenance,
-    parentId: (r.parent_id as number | null) ?? null, status: r.status as PolicyStatus,
-    createdBy: r.created_by as string, createdAt: r.created_at as string,
+    id: r.id as number, name: r.name as string, version: r.version as number, status: r.status as PolicyStatus,
+    description: r.description as string, metadata: JSON.parse(r.metadata_json as string) as PolicyMetadata,
   };
 }
 
-/** What search reads of a policy per candidate: no source, no headers. */
-export type PolicyBrief = Pick<Policy, 'id' | 'name' | 'version' | 'status' | 'description' | 'metadata'>;
+function toPolicy(r: Record<string, unknown>): Policy {
+  return {
+    ...toBrief(r), source: r.source as string,
+    ...(typeof r.headers_json === 'string' ? { headers: JSON.parse(r.headers_json) as Record<string, string> } : {}),
+    sourceSha256: r.source_sha256 as string, objectSha256: (r.object_sha256 as string | null) ?? null,
+    algorithm: r.algorithm as string, provenance: r.provenance as Provenance,
+    parentId: (r.parent_id as number | null) ?? null, createdBy: r.created_by as string, createdAt: r.created_at as string,
+  };
+}
 
 export class PolicyStore {
   /** Newest version's brief by name; cleared on this connection's writes and on other connections' commits. */
@@ -75,12 +81,8 @@ export class PolicyStore {
     if (this.committedElsewhere()) this.briefs.clear();
     return (name) => {
       if (this.briefs.has(name)) return this.briefs.get(name);
-      const r = prepared(this.db, 'SELECT id, name, version, status, description, metadata_json FROM policies WHERE name = ? ORDER BY version DESC LIMIT 1')
-        .get(name) as Record<string, unknown> | undefined;
-      const brief = r && {
-        id: r.id as number, name: r.name as string, version: r.version as number, status: r.status as PolicyStatus,
-        description: r.description as string, metadata: JSON.parse(r.metadata_json as string) as PolicyMetadata,
-      };
+      const r = prepared(this.db, `SELECT ${BRIEF_COLUMNS} FROM policies WHERE name = ? ORDER BY version DESC LIMIT 1`).get(name) as Record<string, unknown> | undefined;
+      const brief = r && toBrief(r);
       if (!this.db.inTransaction) this.briefs.set(name, brief);
       return brief;
     };

@@ -37,6 +37,12 @@ export interface ProbeRunOptions {
 
 export type ProbeRunResult = ProbeResult & { startupMs: number };
 
+/** Boolean options that belong to one probe: request field, tool input name, the probe, loader flag. */
+const PROBE_FLAGS = [
+  { request: 'latency', input: 'latency', probe: 'syscalls', arg: '--latency' },
+  { request: 'exactTaskMax', input: 'exact_task_max', probe: 'runqlat', arg: '--exact-task-max' },
+] as const satisfies ReadonlyArray<{ request: keyof ProbeRequest; input: string; probe: string; arg: string }>;
+
 export const MAX_EVENTS_CAP = 10_000;
 export const MAX_SAMPLE_EVERY = 1024;
 
@@ -86,13 +92,10 @@ export function validateProbeRequest(req: ProbeRequest, maxProbeSeconds: number)
     if (!Number.isInteger(req.sampleAbovePerS) || req.sampleAbovePerS < 1000) throw new SchedcpError('invalid_argument', `sample_above_per_s ${quote(req.sampleAbovePerS)} must be an integer of at least 1000 events/s.`);
     args.push('--sample-above', String(req.sampleAbovePerS));
   }
-  if (req.latency) {
-    if (probe.name !== 'syscalls') throw new SchedcpError('invalid_argument', `latency applies to the syscalls probe only, not ${quote(probe.name)}.`);
-    args.push('--latency');
-  }
-  if (req.exactTaskMax) {
-    if (probe.name !== 'runqlat') throw new SchedcpError('invalid_argument', `exact_task_max applies to the runqlat probe only, not ${quote(probe.name)}.`);
-    args.push('--exact-task-max');
+  for (const flag of PROBE_FLAGS) {
+    if (!req[flag.request]) continue;
+    if (probe.name !== flag.probe) throw new SchedcpError('invalid_argument', `${flag.input} applies to the ${flag.probe} probe only, not ${quote(probe.name)}.`);
+    args.push(flag.arg);
   }
   return { probe, args };
 }
